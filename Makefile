@@ -1,0 +1,36 @@
+# Two commands do everything on a fresh machine:
+#   make serve   set up, migrate, load the seed content and serve the API on http://127.0.0.1:8000/
+#   make test    set up, then lint, check migrations and run the test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup serve test editor clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+serve: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_seeds
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+editor: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createsuperuser
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles media

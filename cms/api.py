@@ -1,0 +1,16 @@
+"""The one router: every public resource of /api/v1/."""
+
+from rest_framework.routers import DefaultRouter
+
+from articles.views import ArticleViewSet, AuthorViewSet, VideoViewSet
+from newsletters.views import NewsletterViewSet
+from topics.views import SectionViewSet, TopicViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("articles", ArticleViewSet, basename="article")
+router.register("videos", VideoViewSet, basename="video")
+router.register("authors", AuthorViewSet, basename="author")
+router.register("sections", SectionViewSet, basename="section")
+router.register("topics", TopicViewSet, basename="topic")
+router.register("newsletters", NewsletterViewSet, basename="newsletter")

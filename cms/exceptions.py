@@ -1,0 +1,120 @@
+"""The one error format: RFC 9457 problem details, for every error the project answers with,
+whether DRF raised it (validation, 404, 405, ...) or Django did (unknown URL, server error)."""
+
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, serializers
+from rest_framework.views import exception_handler as drf_exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem(status: int, detail: str = "", *, code: str = "", errors: list | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail or HTTPStatus(status).description,
+    }
+    if code:
+        body["code"] = code
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _flatten(detail, location: str, path: str = "") -> list[dict[str, str]]:
+    """DRF's nested error detail as a flat list of {detail, pointer|parameter}."""
+    if isinstance(detail, dict):
+        return [
+            error
+            for key, value in detail.items()
+            for error in _flatten(value, location, f"{path}/{key}" if key != "non_field_errors" else path)
+        ]
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [error for item in detail for error in _flatten(item, location, path)]
+        return [
+            error
+            for index, item in enumerate(detail)
+            for error in _flatten(item, location, f"{path}/{index}")
+        ]
+    if location == "parameter":
+        return [{"detail": str(detail), "parameter": path.lstrip("/")}]
+    return [{"detail": str(detail), "pointer": f"#{path}"}]
+
+
+def problem_exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: Django's handler500 answers with a problem document
+
+    if isinstance(exc, exceptions.ValidationError):
+        request = context.get("request")
+        in_query = request is None or request.method in ("GET", "HEAD", "OPTIONS")
+        errors = _flatten(exc.detail, "parameter" if in_query else "pointer")
+        detail = "One or more query parameters are invalid." if in_query else "The request body is invalid."
+        response.data = problem(response.status_code, detail, code="invalid", errors=errors)
+    else:
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        response.data = problem(response.status_code, detail, code=code)
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def problem_response(status: int, detail: str = "", *, code: str = "") -> JsonResponse:
+    return JsonResponse(problem(status, detail, code=code), status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+# Django's own error views (handler400/403/404/500 in cms/urls.py).
+def bad_request(request, exception=None):
+    return problem_response(400, "The request could not be understood.", code="bad_request")
+
+
+def permission_denied(request, exception=None):
+    return problem_response(
+        403, "You do not have permission to perform this action.", code="permission_denied"
+    )
+
+
+def not_found(request, exception=None):
+    return problem_response(404, f"Nothing is found at {request.path}.", code="not_found")
+
+
+def server_error(request):
+    return problem_response(500, "Something went wrong on our side. It has been logged.", code="server_error")
+
+
+class ProblemErrorSerializer(serializers.Serializer):
+    """One invalid value."""
+
+    detail = serializers.CharField(help_text="What is wrong with this value.")
+    pointer = serializers.CharField(
+        required=False, help_text="JSON Pointer (RFC 6901) to the offending member of the request body."
+    )
+    parameter = serializers.CharField(required=False, help_text="Name of the offending query parameter.")
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, the shape of every error response."""
+
+    type = serializers.CharField(
+        help_text="A URI reference identifying the problem type; `about:blank` here."
+    )
+    title = serializers.CharField(help_text="Short summary of the problem type (the HTTP reason phrase).")
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    detail = serializers.CharField(help_text="Human-readable explanation specific to this occurrence.")
+    code = serializers.CharField(
+        help_text="Machine-readable error code, e.g. `invalid`, `not_found`, `method_not_allowed`."
+    )
+    errors = ProblemErrorSerializer(
+        many=True, required=False, help_text="Present on validation errors: one entry per invalid value."
+    )
