@@ -4,7 +4,7 @@ from drf_spectacular import openapi
 from drf_spectacular.plumbing import get_view_model
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
-from .exceptions import ProblemSerializer, problem
+from .exceptions import PROBLEM_CONTENT_TYPE, ProblemSerializer, problem
 
 
 def _problem_response(status: int, description: str, detail: str, **extra) -> OpenApiResponse:
@@ -42,8 +42,9 @@ class AutoSchema(openapi.AutoSchema):
         responses = super()._get_response_bodies(direction)
         if self.method == "GET":
             if self._is_list_view() or self.get_filter_backends():
-                responses.setdefault(
-                    "400", self._get_response_for_code(INVALID_QUERY, "400", direction=direction)
-                )
-            responses.setdefault("404", self._get_response_for_code(NOT_FOUND, "404", direction=direction))
+                responses.setdefault("400", self._problem(INVALID_QUERY, "400", direction))
+            responses.setdefault("404", self._problem(NOT_FOUND, "404", direction))
         return responses
+
+    def _problem(self, response, status, direction):
+        return self._get_response_for_code(response, status, [PROBLEM_CONTENT_TYPE], direction)

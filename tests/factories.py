@@ -55,6 +55,11 @@ class ImageFactory(factory.django.DjangoModelFactory):
 class PublishableFactory(factory.django.DjangoModelFactory):
     status = Status.DRAFT
 
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
+
     class Params:
         live = factory.Trait(
             status=Status.PUBLISHED,
@@ -65,6 +70,7 @@ class PublishableFactory(factory.django.DjangoModelFactory):
 class VideoFactory(PublishableFactory):
     class Meta:
         model = Video
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Video {n}")
     slug = factory.Sequence(lambda n: f"video-{n}")
@@ -82,11 +88,6 @@ class ArticleFactory(PublishableFactory):
     standfirst = "One sentence."
     body = factory.LazyFunction(lambda: [{"type": "paragraph", "text": "First paragraph."}])
     section = factory.SubFactory(SectionFactory)
-
-    @factory.post_generation
-    def topics(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.topics.set(extracted)
 
     @factory.post_generation
     def authors(self, create, extracted, **kwargs):

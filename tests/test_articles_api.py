@@ -1,0 +1,286 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cms.publishing import Status
+
+from .factories import (
+    ArticleFactory,
+    AuthorFactory,
+    ImageFactory,
+    RelatedContentFactory,
+    SectionFactory,
+    TopicFactory,
+    VideoFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+IN_AN_HOUR = timedelta(hours=1)
+
+
+def hidden_articles():
+    """One article for each way of not being publicly visible."""
+    return [
+        ArticleFactory(status=Status.DRAFT),
+        ArticleFactory(status=Status.PUBLISHED, published_at=timezone.now() + IN_AN_HOUR),
+        ArticleFactory(status=Status.ARCHIVED, published_at=timezone.now() - IN_AN_HOUR),
+        ArticleFactory(live=True, expires_at=timezone.now() - timedelta(minutes=1)),
+    ]
+
+
+def slugs(response):
+    return [item["slug"] for item in response.json()["results"]]
+
+
+def test_list_shows_only_live_articles_newest_first(api_client):
+    older = ArticleFactory(live=True, published_at=timezone.now() - timedelta(days=2))
+    newer = ArticleFactory(live=True)
+    hidden_articles()
+
+    response = api_client.get("/api/v1/articles/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["count"] == 2
+    assert slugs(response) == [newer.slug, older.slug]
+
+
+@pytest.mark.parametrize("index", range(4), ids=["draft", "scheduled", "archived", "expired"])
+def test_hidden_article_detail_is_404(api_client, index):
+    article = hidden_articles()[index]
+
+    response = api_client.get(f"/api/v1/articles/{article.slug}/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_scheduled_article_appears_once_its_time_comes(api_client):
+    article = ArticleFactory(status=Status.PUBLISHED, published_at=timezone.now() + timedelta(seconds=1))
+    assert api_client.get(f"/api/v1/articles/{article.slug}/").status_code == 404
+
+    article.published_at = timezone.now() - timedelta(seconds=1)
+    article.save()
+
+    assert api_client.get(f"/api/v1/articles/{article.slug}/").status_code == 200
+
+
+def test_list_items_are_teasers_without_body(api_client):
+    topic = TopicFactory(name="Kursk")
+    author = AuthorFactory(name="Jane Doe")
+    video = VideoFactory(live=True)
+    ArticleFactory(live=True, topics=[topic], authors=[author], hero_image=ImageFactory(), lead_video=video)
+
+    item = api_client.get("/api/v1/articles/").json()["results"][0]
+
+    assert "body" not in item and "related" not in item
+    assert item["topics"] == [{"id": topic.pk, "slug": topic.slug, "name": "Kursk"}]
+    assert item["authors"][0]["name"] == "Jane Doe"
+    assert item["hero_image"]["width"] == 64 and item["hero_image"]["height"] == 48
+    assert item["hero_image"]["url"].startswith("http://testserver/media/")
+    assert item["has_video"] is True
+
+
+def test_has_video_is_false_when_the_lead_video_is_a_draft(api_client):
+    ArticleFactory(live=True, lead_video=VideoFactory(status=Status.DRAFT))
+
+    assert api_client.get("/api/v1/articles/").json()["results"][0]["has_video"] is False
+
+
+def test_detail_carries_the_whole_page(api_client):
+    section = SectionFactory(name="News", slug="news")
+    topics = [TopicFactory(), TopicFactory(), TopicFactory()]
+    lead = VideoFactory(live=True, title="Watch: the lead", thumbnail=ImageFactory())
+    article = ArticleFactory(live=True, section=section, topics=topics, lead_video=lead, standfirst="In short.")
+    teasers = [VideoFactory(live=True, thumbnail=ImageFactory()), ArticleFactory(live=True), VideoFactory(live=True)]
+    for position, target in enumerate(teasers):
+        field = "target_article" if target._meta.model_name == "article" else "target_video"
+        RelatedContentFactory(article=article, position=position, **{field: target})
+
+    data = api_client.get(f"/api/v1/articles/{article.slug}/").json()
+
+    assert data["section"]["name"] == "News"
+    assert data["standfirst"] == "In short."
+    assert {topic["slug"] for topic in data["topics"]} == {topic.slug for topic in topics}
+    assert data["lead_video"]["title"] == "Watch: the lead"
+    assert data["lead_video"]["duration_seconds"] == 125
+    assert data["lead_video"]["thumbnail"]["alt_text"]
+    assert [(item["type"], item["slug"]) for item in data["related"]] == [
+        ("video", teasers[0].slug),
+        ("article", teasers[1].slug),
+        ("video", teasers[2].slug),
+    ]
+    assert data["related"][0]["thumbnail"]["url"].startswith("http://testserver/media/")
+    assert data["related"][0]["title"] == teasers[0].title
+    assert data["body"] == [{"type": "paragraph", "text": "First paragraph."}]
+    assert data["seo"] == {"title": article.headline, "description": "In short.", "canonical_url": None}
+
+
+def test_related_teasers_leave_out_what_is_not_public(api_client):
+    article = ArticleFactory(live=True)
+    shown = VideoFactory(live=True)
+    RelatedContentFactory(article=article, target_video=VideoFactory(status=Status.DRAFT))
+    RelatedContentFactory(article=article, target_video=shown)
+    RelatedContentFactory(article=article, target_article=hidden_articles()[1])
+
+    data = api_client.get(f"/api/v1/articles/{article.slug}/").json()
+
+    assert [item["slug"] for item in data["related"]] == [shown.slug]
+
+
+def test_draft_lead_video_is_not_served(api_client):
+    article = ArticleFactory(live=True, lead_video=VideoFactory(status=Status.DRAFT, title="Secret"))
+
+    data = api_client.get(f"/api/v1/articles/{article.slug}/").json()
+
+    assert data["lead_video"] is None
+    assert "Secret" not in str(data)
+
+
+def test_inactive_topics_are_not_served_on_articles(api_client):
+    article = ArticleFactory(live=True, topics=[TopicFactory(slug="shown"), TopicFactory(is_active=False)])
+
+    data = api_client.get(f"/api/v1/articles/{article.slug}/").json()
+
+    assert [topic["slug"] for topic in data["topics"]] == ["shown"]
+
+
+def test_body_blocks_of_every_type_are_served_with_embeds_resolved(api_client):
+    image = ImageFactory(caption="Library caption", credit="Agency")
+    video = VideoFactory(live=True, title="Embedded clip")
+    article = ArticleFactory(
+        live=True,
+        body=[
+            {"type": "heading", "text": "What happened", "level": 2},
+            {"type": "paragraph", "text": "Words."},
+            {"type": "quote", "text": "A quote.", "attribution": "Someone"},
+            {"type": "image", "image": image.pk},
+            {"type": "video", "video": video.pk, "caption": "Watch this"},
+            {"type": "video", "video": VideoFactory(status=Status.DRAFT).pk},
+            {"type": "image", "image": 999999},
+        ],
+    )
+
+    body = api_client.get(f"/api/v1/articles/{article.slug}/").json()["body"]
+
+    assert [block["type"] for block in body] == ["heading", "paragraph", "quote", "image", "video"]
+    assert body[0] == {"type": "heading", "text": "What happened", "level": 2}
+    assert body[2]["attribution"] == "Someone"
+    assert body[3]["caption"] == "Library caption"
+    assert body[3]["image"]["credit"] == "Agency"
+    assert body[3]["image"]["url"].startswith("http://testserver/media/")
+    assert body[4]["caption"] == "Watch this"
+    assert body[4]["video"]["title"] == "Embedded clip"
+
+
+def test_filters_by_section_topic_and_author(api_client):
+    topic, author, section = TopicFactory(), AuthorFactory(), SectionFactory()
+    tagged = ArticleFactory(live=True, topics=[topic])
+    written = ArticleFactory(live=True, authors=[author])
+    placed = ArticleFactory(live=True, section=section)
+
+    assert slugs(api_client.get(f"/api/v1/articles/?topic={topic.slug}")) == [tagged.slug]
+    assert slugs(api_client.get(f"/api/v1/articles/?author={author.slug}")) == [written.slug]
+    assert slugs(api_client.get(f"/api/v1/articles/?section={section.slug}")) == [placed.slug]
+
+
+def test_pagination_is_bounded(api_client):
+    ArticleFactory.create_batch(5, live=True)
+
+    first = api_client.get("/api/v1/articles/?page_size=2").json()
+    last = api_client.get("/api/v1/articles/?page_size=2&page=3").json()
+
+    assert first["count"] == 5 and len(first["results"]) == 2
+    assert first["next"].endswith("page=2&page_size=2") and first["previous"] is None
+    assert len(last["results"]) == 1 and last["next"] is None
+
+
+def test_list_queries_do_not_grow_with_rows(api_client, django_assert_max_num_queries):
+    topics, authors = TopicFactory.create_batch(3), AuthorFactory.create_batch(2)
+    for _ in range(25):
+        ArticleFactory(live=True, topics=topics, authors=authors, hero_image=ImageFactory())
+
+    with django_assert_max_num_queries(4):  # count, page (with has_video), topics, authors
+        response = api_client.get("/api/v1/articles/?page_size=25")
+
+    assert len(response.json()["results"]) == 25
+
+
+def test_detail_queries_do_not_grow_with_relations(api_client, django_assert_max_num_queries):
+    article = ArticleFactory(
+        live=True,
+        topics=TopicFactory.create_batch(6),
+        authors=AuthorFactory.create_batch(3),
+        lead_video=VideoFactory(live=True, thumbnail=ImageFactory()),
+        hero_image=ImageFactory(),
+        body=[{"type": "image", "image": ImageFactory().pk} for _ in range(4)]
+        + [{"type": "video", "video": VideoFactory(live=True).pk} for _ in range(4)],
+    )
+    for position in range(6):
+        RelatedContentFactory(article=article, position=position, target_video=VideoFactory(live=True))
+        RelatedContentFactory(article=article, target_article=ArticleFactory(live=True, hero_image=ImageFactory()))
+
+    with django_assert_max_num_queries(7):  # article, topics, authors, related, body images, body videos
+        response = api_client.get(f"/api/v1/articles/{article.slug}/")
+
+    assert len(response.json()["related"]) == 12
+    assert len(response.json()["body"]) == 8
+
+
+def test_videos_list_and_detail(api_client):
+    topic = TopicFactory()
+    video = VideoFactory(live=True, topics=[topic], transcript="Every word.", embed_url="https://player.example/1")
+    VideoFactory(status=Status.DRAFT)
+
+    listed = api_client.get("/api/v1/videos/").json()
+    detail = api_client.get(f"/api/v1/videos/{video.slug}/").json()
+
+    assert [item["slug"] for item in listed["results"]] == [video.slug]
+    assert "transcript" not in listed["results"][0]
+    assert detail["transcript"] == "Every word."
+    assert detail["embed_url"] == "https://player.example/1"
+    assert detail["topics"][0]["slug"] == topic.slug
+    assert detail["section"]["slug"] == video.section.slug
+
+
+def test_hidden_video_detail_is_404(api_client):
+    video = VideoFactory(status=Status.PUBLISHED, published_at=timezone.now() + IN_AN_HOUR)
+
+    assert api_client.get(f"/api/v1/videos/{video.slug}/").status_code == 404
+
+
+def test_video_list_queries_do_not_grow_with_rows(api_client, django_assert_max_num_queries):
+    topics = TopicFactory.create_batch(3)
+    for _ in range(20):
+        VideoFactory(live=True, topics=topics, thumbnail=ImageFactory())
+
+    with django_assert_max_num_queries(3):  # count, page, topics
+        response = api_client.get("/api/v1/videos/")
+
+    assert len(response.json()["results"]) == 20
+
+
+def test_video_detail_queries_are_fixed(api_client, django_assert_max_num_queries):
+    video = VideoFactory(live=True, topics=TopicFactory.create_batch(5), thumbnail=ImageFactory())
+
+    with django_assert_max_num_queries(2):  # video with section and thumbnail, topics
+        response = api_client.get(f"/api/v1/videos/{video.slug}/")
+
+    assert response.status_code == 200
+
+
+def test_authors_list_and_detail_with_their_latest_public_articles(api_client, django_assert_max_num_queries):
+    author = AuthorFactory(name="Jane Doe", bio="Covers defence.")
+    live = ArticleFactory(live=True, authors=[author], hero_image=ImageFactory())
+    ArticleFactory(status=Status.DRAFT, authors=[author])
+
+    listed = api_client.get("/api/v1/authors/").json()
+    with django_assert_max_num_queries(2):
+        detail = api_client.get(f"/api/v1/authors/{author.slug}/").json()
+
+    assert listed["results"][0]["name"] == "Jane Doe"
+    assert detail["bio"] == "Covers defence."
+    assert [item["slug"] for item in detail["latest"]] == [live.slug]
+    assert detail["latest"][0]["type"] == "article"
