@@ -12,6 +12,16 @@ class Status(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+class State(models.TextChoices):
+    """What the public sees now: derived from status and the publishing times."""
+
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    LIVE = "live", "Live"
+    EXPIRED = "expired", "Expired"
+    ARCHIVED = "archived", "Archived"
+
+
 class PublishableQuerySet(models.QuerySet):
     def published(self):
         now = timezone.now()
@@ -66,21 +76,37 @@ class Publishable(models.Model):
         super().save(*args, **kwargs)
 
     @property
-    def is_live(self) -> bool:
+    def state(self) -> State:
+        if self.status == Status.DRAFT:
+            return State.DRAFT
+        if self.status == Status.ARCHIVED:
+            return State.ARCHIVED
         now = timezone.now()
-        return (
-            self.status == Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= now
-            and (self.expires_at is None or self.expires_at > now)
-        )
+        if self.expires_at is not None and self.expires_at <= now:
+            return State.EXPIRED
+        if self.published_at is None or self.published_at > now:
+            return State.SCHEDULED
+        return State.LIVE
+
+    @property
+    def is_live(self) -> bool:
+        """The same rule as `PublishableQuerySet.published()`, for one row already in memory."""
+        return self.state == State.LIVE
 
 
 def publish(*, queryset: PublishableQuerySet) -> int:
-    """Publish every item in `queryset`; items without a publish time go live now."""
+    """Make every item in `queryset` live now: a future publish time or a past expiry is cleared.
+    Returns how many items were not live before."""
     count = 0
+    now = timezone.now()
     for item in queryset:
+        if item.state == State.LIVE:
+            continue
         item.status = Status.PUBLISHED
+        if item.published_at is None or item.published_at > now:
+            item.published_at = now
+        if item.expires_at is not None and item.expires_at <= now:
+            item.expires_at = None
         item.save()
         count += 1
     return count

@@ -1,1 +1,11 @@
-# Register your models here.
+from django.contrib import admin
+
+from .models import Newsletter
+
+
+@admin.register(Newsletter)
+class NewsletterAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "frequency", "is_active"]
+    list_filter = ["frequency", "is_active"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}

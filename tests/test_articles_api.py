@@ -93,8 +93,14 @@ def test_detail_carries_the_whole_page(api_client):
     section = SectionFactory(name="News", slug="news")
     topics = [TopicFactory(), TopicFactory(), TopicFactory()]
     lead = VideoFactory(live=True, title="Watch: the lead", thumbnail=ImageFactory())
-    article = ArticleFactory(live=True, section=section, topics=topics, lead_video=lead, standfirst="In short.")
-    teasers = [VideoFactory(live=True, thumbnail=ImageFactory()), ArticleFactory(live=True), VideoFactory(live=True)]
+    article = ArticleFactory(
+        live=True, section=section, topics=topics, lead_video=lead, standfirst="In short."
+    )
+    teasers = [
+        VideoFactory(live=True, thumbnail=ImageFactory()),
+        ArticleFactory(live=True),
+        VideoFactory(live=True),
+    ]
     for position, target in enumerate(teasers):
         field = "target_article" if target._meta.model_name == "article" else "target_video"
         RelatedContentFactory(article=article, position=position, **{field: target})
@@ -220,7 +226,9 @@ def test_detail_queries_do_not_grow_with_relations(api_client, django_assert_max
     )
     for position in range(6):
         RelatedContentFactory(article=article, position=position, target_video=VideoFactory(live=True))
-        RelatedContentFactory(article=article, target_article=ArticleFactory(live=True, hero_image=ImageFactory()))
+        RelatedContentFactory(
+            article=article, target_article=ArticleFactory(live=True, hero_image=ImageFactory())
+        )
 
     with django_assert_max_num_queries(7):  # article, topics, authors, related, body images, body videos
         response = api_client.get(f"/api/v1/articles/{article.slug}/")
@@ -231,7 +239,9 @@ def test_detail_queries_do_not_grow_with_relations(api_client, django_assert_max
 
 def test_videos_list_and_detail(api_client):
     topic = TopicFactory()
-    video = VideoFactory(live=True, topics=[topic], transcript="Every word.", embed_url="https://player.example/1")
+    video = VideoFactory(
+        live=True, topics=[topic], transcript="Every word.", embed_url="https://player.example/1"
+    )
     VideoFactory(status=Status.DRAFT)
 
     listed = api_client.get("/api/v1/videos/").json()

@@ -1,0 +1,56 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from cms.publishing import State, Status, publish, unpublish
+
+from .factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_state_reflects_status_and_times():
+    now = timezone.now()
+
+    assert ArticleFactory(status=Status.DRAFT).state == State.DRAFT
+    assert ArticleFactory(status=Status.ARCHIVED).state == State.ARCHIVED
+    assert ArticleFactory(live=True).state == State.LIVE
+    assert (
+        ArticleFactory(status=Status.PUBLISHED, published_at=now + timedelta(minutes=5)).state
+        == State.SCHEDULED
+    )
+    assert ArticleFactory(live=True, expires_at=now - timedelta(seconds=1)).state == State.EXPIRED
+
+
+def test_publish_makes_items_live_now_and_counts_only_changes():
+    now = timezone.now()
+    already_live = ArticleFactory(live=True)
+    draft = ArticleFactory(status=Status.DRAFT)
+    scheduled = ArticleFactory(status=Status.PUBLISHED, published_at=now + timedelta(days=1))
+    expired = ArticleFactory(live=True, expires_at=now - timedelta(hours=1))
+
+    changed = publish(queryset=Article.objects.all())
+
+    assert changed == 3
+    assert {item.pk for item in Article.objects.published()} == {
+        already_live.pk,
+        draft.pk,
+        scheduled.pk,
+        expired.pk,
+    }
+
+
+def test_first_published_time_survives_unpublish_and_republish():
+    article = ArticleFactory(status=Status.DRAFT)
+    publish(queryset=Article.objects.filter(pk=article.pk))
+    first = Article.objects.get(pk=article.pk).first_published_at
+
+    unpublish(queryset=Article.objects.filter(pk=article.pk))
+    publish(queryset=Article.objects.filter(pk=article.pk))
+
+    article.refresh_from_db()
+    assert first is not None
+    assert article.first_published_at == first
+    assert article.state == State.LIVE
