@@ -1,50 +1,27 @@
-import json
-
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import ValidationError
-from django.forms.fields import InvalidJSONInput
 from django.urls import reverse
 from django.utils.html import format_html
+from django_prose_editor.fields import ProseEditorFormField
 
 from cms.admin import PublishableAdmin
 
-from .blocks import validate_body
 from .models import Article, Author, Image, RelatedContent, Video
-
-# Keep in step with BLOCK_TYPES in blocks.py. Admin help texts are rendered as HTML.
-BODY_HELP = """
-A JSON list of blocks, in reading order. Each block is an object with a <code>type</code>:<br>
-<code>{"type": "paragraph", "text": "…"}</code><br>
-<code>{"type": "heading", "text": "…", "level": 2}</code> (level 2, 3 or 4)<br>
-<code>{"type": "quote", "text": "…", "attribution": "…"}</code> (attribution optional)<br>
-<code>{"type": "image", "image": 12, "caption": "…"}</code> (id from the Images list; caption optional)<br>
-<code>{"type": "video", "video": 3, "caption": "…"}</code> (id from the Videos list; caption optional)
-"""
-
-
-class BlocksField(forms.JSONField):
-    """The body indented, one key per line, so that editors can read and edit it."""
-
-    def prepare_value(self, value):
-        if isinstance(value, InvalidJSONInput):  # redisplay what the editor typed
-            return value
-        return json.dumps(value, ensure_ascii=False, indent=2)
+from .richtext import EDITOR_EXTENSIONS, sanitize_html
 
 
 class ArticleAdminForm(forms.ModelForm):
-    class Meta:
-        field_classes = {"body": BlocksField}
-        widgets = {"body": forms.Textarea(attrs={"rows": 25, "cols": 100, "style": "font-family: monospace"})}
-        help_texts = {"body": BODY_HELP}
-
-    def clean_body(self):
-        body = self.cleaned_data["body"]
-        if body is None:  # an empty box: no blocks, rather than NULL in a NOT NULL column
-            return []
-        # The model skips its validators for "empty" values such as {} or "", which are not lists.
-        validate_body(body)
-        return body
+    body_html = ProseEditorFormField(
+        label="Body",
+        required=False,
+        extensions=EDITOR_EXTENSIONS,
+        sanitize=sanitize_html,
+        widget=AdminTextareaWidget,
+        help_text="Headings, bold, italic, links, lists and quotes. Use the film and picture buttons "
+        "to embed a video or an image from the library.",
+    )
 
 
 class RelatedContentForm(forms.ModelForm):
@@ -79,7 +56,7 @@ class ArticleAdmin(PublishableAdmin):
     autocomplete_fields = ["section", "topics", "authors", "hero_image", "lead_video"]
     inlines = [RelatedContentInline]
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "standfirst", "body"]}),
+        (None, {"fields": ["headline", "slug", "standfirst", "body_html"]}),
         ("Taxonomy", {"fields": ["section", "topics", "authors"]}),
         ("Media", {"fields": ["hero_image", "lead_video"]}),
         PublishableAdmin.publishing_fieldset,

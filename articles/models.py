@@ -4,7 +4,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from cms.publishing import Publishable, PublishableQuerySet
 from topics.models import Topic
 
-from .blocks import validate_body
+from .richtext import html_to_blocks, sanitize_html
 
 
 class Author(models.Model):
@@ -119,8 +119,13 @@ class Article(Publishable):
     headline = models.CharField(max_length=200, help_text="The main title.")
     slug = models.SlugField(max_length=200, unique=True, help_text="URL name; unique.")
     standfirst = models.CharField(max_length=400, blank=True, help_text="One sentence under the headline.")
+    body_html = models.TextField(
+        "body",
+        blank=True,
+        help_text="The article text. Sanitized when saved: only what the editor can produce is kept.",
+    )
     body = models.JSONField(
-        default=list, blank=True, validators=[validate_body], help_text="Ordered typed blocks."
+        "body blocks", default=list, editable=False, help_text="Typed blocks derived from the body on save."
     )
     section = models.ForeignKey("topics.Section", on_delete=models.PROTECT, related_name="articles")
     topics = models.ManyToManyField("topics.Topic", blank=True, related_name="articles")
@@ -157,6 +162,11 @@ class Article(Publishable):
 
     def __str__(self):
         return self.headline
+
+    def save(self, *args, **kwargs):
+        self.body_html = sanitize_html(self.body_html)
+        self.body = html_to_blocks(self.body_html)
+        super().save(*args, **kwargs)
 
 
 class RelatedContent(models.Model):

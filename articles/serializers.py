@@ -5,6 +5,7 @@ from topics.serializers import SectionRefSerializer, TopicRefSerializer
 
 from .blocks import HEADING_LEVELS
 from .models import Article, Author, Video
+from .richtext import blocks_to_html
 from .teasers import ImageSerializer, TeaserSerializer
 
 ID_HELP = {"id": {"help_text": "Stable identifier."}}
@@ -78,27 +79,51 @@ class VideoDetailSerializer(VideoListSerializer):
 
 
 # --- Body blocks: the schema of each block type, as served -----------------------------------
-class ParagraphBlockSerializer(serializers.Serializer):
+class SpanSerializer(serializers.Serializer):
+    """A run of text with the same formatting."""
+
+    text = serializers.CharField(help_text="The text; `\\n` for a line break.")
+    marks = serializers.ListField(
+        child=serializers.ChoiceField(choices=["bold", "italic"]), help_text="Formatting applied to the run."
+    )
+    href = serializers.CharField(required=False, help_text="Link target, when the run is a link.")
+
+
+class InlineTextSerializer(serializers.Serializer):
+    """Text of a block in three forms: plain, sanitized inline HTML and formatted spans."""
+
+    text = serializers.CharField(help_text="Plain text.")
+    html = serializers.CharField(help_text="Sanitized inline HTML (strong, em, a, br only).")
+    spans = SpanSerializer(
+        many=True, help_text="The text as formatted runs, for clients that do not render HTML."
+    )
+
+
+class ParagraphBlockSerializer(InlineTextSerializer):
     """A paragraph of text."""
 
     type = serializers.CharField(help_text="`paragraph`")
-    text = serializers.CharField(help_text="The paragraph's text.")
 
 
-class HeadingBlockSerializer(serializers.Serializer):
+class HeadingBlockSerializer(InlineTextSerializer):
     """A subheading inside the body."""
 
     type = serializers.CharField(help_text="`heading`")
-    text = serializers.CharField(help_text="The heading's text.")
     level = serializers.ChoiceField(choices=HEADING_LEVELS, help_text="HTML heading level (h2 to h4).")
 
 
-class QuoteBlockSerializer(serializers.Serializer):
-    """A pull quote or block quote."""
+class QuoteBlockSerializer(InlineTextSerializer):
+    """A block quote."""
 
     type = serializers.CharField(help_text="`quote`")
-    text = serializers.CharField(help_text="The quoted words.")
-    attribution = serializers.CharField(required=False, help_text="Who said or wrote it.")
+
+
+class ListBlockSerializer(serializers.Serializer):
+    """A bulleted or numbered list."""
+
+    type = serializers.CharField(help_text="`list`")
+    style = serializers.ChoiceField(choices=["bullet", "ordered"], help_text="Bullets or numbers.")
+    items = InlineTextSerializer(many=True, help_text="The list items, in order.")
 
 
 class ImageBlockSerializer(serializers.Serializer):
@@ -125,6 +150,7 @@ BODY_BLOCK_SCHEMA = PolymorphicProxySerializer(
         "paragraph": ParagraphBlockSerializer,
         "heading": HeadingBlockSerializer,
         "quote": QuoteBlockSerializer,
+        "list": ListBlockSerializer,
         "image": ImageBlockSerializer,
         "video": VideoBlockSerializer,
     },
@@ -203,6 +229,9 @@ class ArticleDetailSerializer(ArticleListSerializer):
     """Everything an article page needs, in one response."""
 
     body = BodyField(help_text="The article text as ordered, typed blocks.")
+    body_html = serializers.CharField(
+        read_only=True, help_text="The same body as sanitized HTML, with embedded images and videos resolved."
+    )
     lead_video = serializers.SerializerMethodField(
         help_text="Video shown at the top; null if none is published."
     )
@@ -216,10 +245,16 @@ class ArticleDetailSerializer(ArticleListSerializer):
             *ArticleListSerializer.Meta.fields,
             "first_published_at",
             "body",
+            "body_html",
             "lead_video",
             "related",
             "seo",
         ]
+
+    def to_representation(self, article):
+        data = super().to_representation(article)
+        data["body_html"] = blocks_to_html(data["body"])  # from the served blocks: hidden embeds stay out
+        return data
 
     @extend_schema_field(VideoEmbedSerializer(allow_null=True))
     def get_lead_video(self, article):

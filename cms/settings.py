@@ -5,6 +5,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,6 +34,9 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG els
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+IMAGE_MAX_UPLOAD_BYTES = int(os.environ.get("IMAGE_MAX_UPLOAD_BYTES") or 20 * 1024 * 1024)
+IMAGE_MAX_DIMENSION = int(os.environ.get("IMAGE_MAX_DIMENSION") or 10_000)  # pixels per side
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS") or 50_000_000)  # width × height: decoding cost
 
 # --- Applications --------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -47,6 +52,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_prose_editor",
     "topics",
     "articles",
     "newsletters",
@@ -155,6 +161,19 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "cms.publishing.Status",
     },
 }
+
+# The admin's rich-text editor: our embed extension (the sanitizer is articles.richtext's).
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("articles/content-embed.js")],
+        "extensions": {
+            "ContentEmbed": html_tags(
+                tags=["figure"],
+                attributes={"figure": ["data-embed", "data-id", "data-caption", "data-label"]},
+            )
+        },
+    }
+]
 
 LOGGING = {
     "version": 1,

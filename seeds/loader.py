@@ -29,8 +29,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from articles.blocks import paragraphs
 from articles.models import Article, RelatedContent, Video
+from articles.richtext import paragraphs_html
 from cms.publishing import Status
 from newsletters.models import Newsletter
 from topics.models import Section, Topic
@@ -441,7 +441,7 @@ def _write(records: dict[type, dict[str, Any]]) -> Counter[str]:
         values = {
             "headline": seed.headline,
             "standfirst": seed.standfirst,
-            "body": paragraphs(list(seed.paragraphs)),
+            "body_html": paragraphs_html(list(seed.paragraphs)),
             "section_id": sections[seed.section].pk,
             "lead_video_id": videos[seed.lead_video].pk,
             "status": Status.PUBLISHED,

@@ -86,7 +86,7 @@ class ArticleFactory(PublishableFactory):
     headline = factory.Sequence(lambda n: f"Headline {n}")
     slug = factory.Sequence(lambda n: f"article-{n}")
     standfirst = "One sentence."
-    body = factory.LazyFunction(lambda: [{"type": "paragraph", "text": "First paragraph."}])
+    body_html = "<p>First paragraph.</p>"
     section = factory.SubFactory(SectionFactory)
 
     @factory.post_generation

@@ -1,4 +1,3 @@
-import json
 from datetime import timedelta
 
 import pytest
@@ -34,7 +33,7 @@ def article_form(*, section, related=(), **fields):
         "headline": "Drones over Kyiv",
         "slug": "drones-over-kyiv",
         "standfirst": "",
-        "body": "[]",
+        "body_html": "",
         "section": section.pk,
         "hero_image": "",
         "lead_video": "",
@@ -308,45 +307,25 @@ def test_article_change_page_renders_every_fieldset_and_the_inline(admin_client)
     assert "First paragraph." in response.text
 
 
-@pytest.mark.parametrize(
-    ("body", "error"),
-    [
-        ('[{"type": "paragraph", "text": "unclosed"', "Enter a valid JSON."),
-        ("{}", "The body must be a list of blocks."),
-        ('[{"type": "heading", "text": "Why", "level": 1}]', "Block 1 (heading): 'level' must be one of"),
-        ('[{"type": "gallery"}]', "Block 1 (gallery): unknown type 'gallery'"),
-    ],
-)
-def test_invalid_body_is_a_form_error_and_saves_nothing(admin_client, body, error):
-    response = admin_client.post(ADD_ARTICLE, article_form(section=SectionFactory(), body=body))
-
-    assert any(message.startswith(error) for message in form_errors(response)["body"])
-    assert not Article.objects.exists()
-
-
-def test_body_that_is_not_json_comes_back_as_typed(admin_client):
-    body = '[{"type": "paragraph", "text": "unclosed"'
-
-    response = admin_client.post(ADD_ARTICLE, article_form(section=SectionFactory(), body=body))
-
-    assert response.context["adminform"].form["body"].value() == body
-
-
 def test_empty_body_saves_as_no_blocks(admin_client):
-    response = admin_client.post(ADD_ARTICLE, article_form(section=SectionFactory(), body=""))
+    response = admin_client.post(ADD_ARTICLE, article_form(section=SectionFactory(), body_html=""))
 
     assert response.status_code == 302
     assert Article.objects.get().body == []
 
 
-def test_body_is_shown_indented_for_editing(admin_client):
-    article = ArticleFactory(body=[{"type": "quote", "text": "We will stand.", "attribution": "Minister"}])
+def test_body_is_edited_in_the_rich_text_editor(admin_client):
+    article = ArticleFactory(body_html="<h2>Why</h2><p>Because <strong>now</strong>.</p>")
 
     response = admin_client.get(reverse("admin:articles_article_change", args=[article.pk]))
 
-    shown = response.context["adminform"].form["body"].value()
-    assert '\n    "attribution": "Minister"' in shown  # PostgreSQL's jsonb does not keep key order
-    assert json.loads(shown) == article.body
+    config = response.context["adminform"].form["body_html"].field.widget.get_config()
+    assert "data-django-prose-editor-configurable" in response.text
+    assert {"Bold", "Italic", "Link", "Heading", "BulletList", "Blockquote", "ContentEmbed"} <= set(
+        config["extensions"]
+    )
+    assert any(module.endswith("articles/content-embed.js") for module in config["js_modules"])
+    assert "&lt;h2&gt;Why&lt;/h2&gt;" in response.text  # the stored HTML, in the editor's textarea
 
 
 @pytest.mark.parametrize(
@@ -418,7 +397,7 @@ def test_editor_creates_and_publishes_an_article_with_a_lead_video_and_topics(ad
         TopicFactory(name="Russia", slug="russia"),
         TopicFactory(name="North Korea", slug="north-korea"),
     ]
-    body = [{"type": "paragraph", "text": "Troops have been deployed."}]
+    body = '<p>Troops have been <a href="https://example.com/report">deployed</a>.</p>'
 
     response = admin_client.post(
         ADD_ARTICLE,
@@ -427,7 +406,7 @@ def test_editor_creates_and_publishes_an_article_with_a_lead_video_and_topics(ad
             headline="Russia deploys North Korean soldiers",
             slug="russia-deploys-north-korean-soldiers",
             standfirst="Thousands of troops.",
-            body=json.dumps(body),
+            body_html=body,
             topics=[topic.pk for topic in topics],
             lead_video=video.pk,
             status=Status.PUBLISHED,
@@ -442,5 +421,10 @@ def test_editor_creates_and_publishes_an_article_with_a_lead_video_and_topics(ad
     assert article["lead_video"]["slug"] == "north-korean-soldiers"
     assert {topic["slug"] for topic in article["topics"]} == {"russia", "north-korea"}
     assert article["section"]["slug"] == "news"
-    assert article["body"] == body
+    assert article["body"][0]["text"] == "Troops have been deployed."
+    assert article["body"][0]["spans"][1] == {
+        "text": "deployed",
+        "marks": [],
+        "href": "https://example.com/report",
+    }
     assert [item["slug"] for item in article["related"]] == ["hms-trent-jamaica"]

@@ -120,7 +120,8 @@ def test_detail_carries_the_whole_page(api_client):
     ]
     assert data["related"][0]["thumbnail"]["url"].startswith("http://testserver/media/")
     assert data["related"][0]["title"] == teasers[0].title
-    assert data["body"] == [{"type": "paragraph", "text": "First paragraph."}]
+    assert [(block["type"], block["text"]) for block in data["body"]] == [("paragraph", "First paragraph.")]
+    assert data["body_html"] == "<p>First paragraph.</p>"
     assert data["seo"] == {"title": article.headline, "description": "In short.", "canonical_url": None}
 
 
@@ -153,32 +154,62 @@ def test_inactive_topics_are_not_served_on_articles(api_client):
     assert [topic["slug"] for topic in data["topics"]] == ["shown"]
 
 
+def embed(kind, item, caption=""):
+    return f'<figure data-embed="{kind}" data-id="{item.pk}" data-caption="{caption}"></figure>'
+
+
 def test_body_blocks_of_every_type_are_served_with_embeds_resolved(api_client):
     image = ImageFactory(caption="Library caption", credit="Agency")
-    video = VideoFactory(live=True, title="Embedded clip")
+    video = VideoFactory(live=True, title="Embedded clip", embed_url="https://player.example/embed/1")
+    draft_video = VideoFactory(status=Status.DRAFT, title="Not yet")
     article = ArticleFactory(
         live=True,
-        body=[
-            {"type": "heading", "text": "What happened", "level": 2},
-            {"type": "paragraph", "text": "Words."},
-            {"type": "quote", "text": "A quote.", "attribution": "Someone"},
-            {"type": "image", "image": image.pk},
-            {"type": "video", "video": video.pk, "caption": "Watch this"},
-            {"type": "video", "video": VideoFactory(status=Status.DRAFT).pk},
-            {"type": "image", "image": 999999},
-        ],
+        body_html=(
+            "<h2>What <em>happened</em></h2>"
+            '<p>Words with <strong>weight</strong> and <a href="https://example.com/x">a link</a>.</p>'
+            "<blockquote><p>A quote.</p></blockquote>"
+            "<ul><li><p>one</p></li><li><p>two</p></li></ul>"
+            "<ol><li><p>first</p></li></ol>"
+            + embed("image", image)
+            + embed("video", video, "Watch this")
+            + embed("video", draft_video)
+            + '<figure data-embed="image" data-id="999999"></figure>'
+        ),
     )
 
-    body = api_client.get(f"/api/v1/articles/{article.slug}/").json()["body"]
+    data = api_client.get(f"/api/v1/articles/{article.slug}/").json()
+    body = data["body"]
 
-    assert [block["type"] for block in body] == ["heading", "paragraph", "quote", "image", "video"]
-    assert body[0] == {"type": "heading", "text": "What happened", "level": 2}
-    assert body[2]["attribution"] == "Someone"
-    assert body[3]["caption"] == "Library caption"
-    assert body[3]["image"]["credit"] == "Agency"
-    assert body[3]["image"]["url"].startswith("http://testserver/media/")
-    assert body[4]["caption"] == "Watch this"
-    assert body[4]["video"]["title"] == "Embedded clip"
+    assert [block["type"] for block in body] == [
+        "heading",
+        "paragraph",
+        "quote",
+        "list",
+        "list",
+        "image",
+        "video",
+    ]
+    assert body[0]["level"] == 2
+    assert body[0]["spans"] == [{"text": "What ", "marks": []}, {"text": "happened", "marks": ["italic"]}]
+    assert body[1]["text"] == "Words with weight and a link."
+    assert {"text": "weight", "marks": ["bold"]} in body[1]["spans"]
+    assert {"text": "a link", "marks": [], "href": "https://example.com/x"} in body[1]["spans"]
+    assert body[1]["html"] == (
+        "Words with <strong>weight</strong> and "
+        '<a href="https://example.com/x" rel="noopener noreferrer">a link</a>.'
+    )
+    assert body[2]["text"] == "A quote."
+    assert body[3]["style"] == "bullet" and [item["text"] for item in body[3]["items"]] == ["one", "two"]
+    assert body[4]["style"] == "ordered"
+    assert body[5]["caption"] == "Library caption"
+    assert body[5]["image"]["credit"] == "Agency"
+    assert body[5]["image"]["url"].startswith("http://testserver/media/")
+    assert body[6]["caption"] == "Watch this"
+    assert body[6]["video"]["title"] == "Embedded clip"
+    assert "Not yet" not in str(data)
+    assert '<iframe src="https://player.example/embed/1"' in data["body_html"]
+    assert "<h2>What <em>happened</em></h2>" in data["body_html"]
+    assert "<ol><li>first</li></ol>" in data["body_html"]
 
 
 def test_filters_by_section_topic_and_author(api_client):
@@ -221,8 +252,8 @@ def test_detail_queries_do_not_grow_with_relations(api_client, django_assert_max
         authors=AuthorFactory.create_batch(3),
         lead_video=VideoFactory(live=True, thumbnail=ImageFactory()),
         hero_image=ImageFactory(),
-        body=[{"type": "image", "image": ImageFactory().pk} for _ in range(4)]
-        + [{"type": "video", "video": VideoFactory(live=True).pk} for _ in range(4)],
+        body_html="".join(embed("image", ImageFactory()) for _ in range(4))
+        + "".join(embed("video", VideoFactory(live=True)) for _ in range(4)),
     )
     for position in range(6):
         RelatedContentFactory(article=article, position=position, target_video=VideoFactory(live=True))
