@@ -27,7 +27,6 @@ EDITOR_EXTENSIONS = {
     "HardBreak": True,
     "ContentEmbed": True,
     "History": True,
-    "Typographic": True,
 }
 
 _cleaner = nh3.Cleaner(
