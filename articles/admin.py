@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django_prose_editor.fields import ProseEditorFormField
 
 from cms.admin import PublishableAdmin
@@ -91,14 +91,28 @@ class ImageAdmin(admin.ModelAdmin):
     list_display = ["preview", "alt_text", "id", "size", "credit", "created_at"]
     list_display_links = ["preview", "alt_text"]
     search_fields = ["alt_text", "caption", "credit"]
-    fields = ["file", "preview", "size", "alt_text", "caption", "credit", "created_at"]
-    readonly_fields = ["preview", "size", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["file", "preview", "size", "alt_text", "caption", "credit", "created_at"]}),
+        ("Focal point", {"fields": [("focal_x", "focal_y")]}),
+        ("Resized copies", {"classes": ["collapse"], "fields": ["rendition_list"]}),
+    ]
+    readonly_fields = ["preview", "size", "created_at", "rendition_list"]
 
     @admin.display(description="Preview")
     def preview(self, obj):
         if not obj.file:
             return None
-        return format_html('<img src="{}" alt="{}" style="max-height: 80px">', obj.file.url, obj.alt_text)
+        # The narrowest rendition keeps the list light; an original that small is shown as it is.
+        small = next((r for r in obj.renditions if r["width"] < (obj.width or 0)), None)
+        url = obj.file.storage.url(small["path"]) if small else obj.file.url
+        return format_html('<img src="{}" alt="{}" style="max-height: 80px">', url, obj.alt_text)
+
+    @admin.display(description="Renditions")
+    def rendition_list(self, obj):
+        if not obj.renditions:
+            return "None yet: they are made when the image is saved."
+        links = ((obj.file.storage.url(r["path"]), r["width"], r["height"]) for r in obj.renditions)
+        return format_html_join(", ", '<a href="{}">{} × {}</a>', links)
 
     @admin.display(description="Width × height")
     def size(self, obj):

@@ -1,6 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_migrate
 
 
 class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "articles"
+
+    def ready(self):
+        from cms.roles import create_roles
+
+        from .images import delete_image_files
+
+        # The Reporter and Editor groups exist on every migrated database, fresh ones included.
+        post_migrate.connect(create_roles, sender=self, dispatch_uid="cms.roles.create_roles")
+        # A deleted image takes its files with it, bulk deletes from the admin included.
+        post_delete.connect(delete_image_files, sender=self.get_model("Image"), dispatch_uid="image-files")

@@ -1,9 +1,11 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 
 from cms.publishing import Publishable, PublishableQuerySet
 from topics.models import Topic
 
+from .images import delete_files_on_commit, make_renditions, validate_image_upload
 from .richtext import html_to_blocks, sanitize_html
 
 
@@ -20,24 +22,119 @@ class Author(models.Model):
         return self.name
 
 
+FOCAL_RANGE = [MinValueValidator(0.0), MaxValueValidator(1.0)]
+
+
 class Image(models.Model):
     file = models.ImageField(
-        upload_to="images/%Y/%m/", width_field="width", height_field="height", help_text="The original."
+        upload_to="images/%Y/%m/",
+        width_field="width",
+        height_field="height",
+        validators=[validate_image_upload],
+        help_text="The original: JPEG, PNG, WebP or GIF. Resized copies are made from it when saved.",
     )
     alt_text = models.CharField(
         max_length=300, help_text="Describes the image for people who cannot see it. Required."
     )
     caption = models.CharField(max_length=500, blank=True, help_text="Shown under the image.")
     credit = models.CharField(max_length=200, blank=True, help_text="Photographer or agency.")
-    width = models.PositiveIntegerField(editable=False, null=True, help_text="Pixels, read from the file.")
-    height = models.PositiveIntegerField(editable=False, null=True, help_text="Pixels, read from the file.")
+    width = models.PositiveIntegerField(
+        editable=False, null=True, help_text="Pixels, as displayed (EXIF orientation applied)."
+    )
+    height = models.PositiveIntegerField(
+        editable=False, null=True, help_text="Pixels, as displayed (EXIF orientation applied)."
+    )
+    focal_x = models.FloatField(
+        "focal point across",
+        null=True,
+        blank=True,
+        validators=FOCAL_RANGE,
+        help_text="Where the subject is, so crops keep it in view: 0 is the left edge, 0.5 the middle, "
+        "1 the right edge. Leave both focal point fields empty to crop around the centre.",
+    )
+    focal_y = models.FloatField(
+        "focal point down",
+        null=True,
+        blank=True,
+        validators=FOCAL_RANGE,
+        help_text="Where the subject is, so crops keep it in view: 0 is the top edge, 0.5 the middle, "
+        "1 the bottom edge.",
+    )
+    renditions = models.JSONField(
+        default=list,
+        editable=False,
+        help_text="Resized copies of the file, made when it is saved: width, height and storage path "
+        "of each, narrowest first.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(focal_x__isnull=True, focal_y__isnull=True)
+                | Q(focal_x__isnull=False, focal_y__isnull=False),
+                name="image_focal_point_both_or_neither",
+                violation_error_message="Set both focal point fields, or neither.",
+            ),
+            models.CheckConstraint(
+                condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
+                name="image_focal_point_in_range",
+                violation_error_message="Focal point fields go from 0 to 1.",
+            ),
+        ]
 
     def __str__(self):
         return self.alt_text
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        stale = []
+        if (update_fields is None or "file" in update_fields) and self._file_changed():
+            stale = self._make_renditions()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "renditions", "width", "height"}
+        super().save(*args, **kwargs)
+        self._saved_file_name = self.file.name
+        delete_files_on_commit(self.file.storage, stale)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        image = super().from_db(db, field_names, values)
+        if "file" in field_names:
+            # Which file the stored renditions were made from, so that save() notices a new one.
+            image._saved_file_name = values[field_names.index("file")]
+        return image
+
+    def rebuild_renditions(self):
+        """Make the renditions of the current file again, e.g. after the standard widths changed."""
+        stale = self._make_renditions()
+        self.save(update_fields=["renditions", "width", "height"])
+        delete_files_on_commit(self.file.storage, stale)
+
+    def _file_changed(self):
+        if "file" in self.get_deferred_fields():
+            return False
+        return not self.file._committed or self.file.name != getattr(self, "_saved_file_name", None)
+
+    def _make_renditions(self):
+        """Renditions of the current file, and its displayed size; returns the paths they replace."""
+        previous = [rendition["path"] for rendition in self.renditions]
+        if not self.file:
+            self.renditions = []
+            return previous
+        if not self.file._committed:
+            # Store the original first, as FileField.pre_save would, so copies are made from the stored file.
+            self.file.save(self.file.name, self.file.file, save=False)
+        (self.width, self.height), self.renditions = make_renditions(self.file.storage, self.file.name)
+        current = {rendition["path"] for rendition in self.renditions}
+        return [path for path in previous if path not in current]
+
+    @property
+    def focal_point(self):
+        if self.focal_x is None or self.focal_y is None:
+            return None
+        return {"x": self.focal_x, "y": self.focal_y}
 
 
 class VideoQuerySet(PublishableQuerySet):
@@ -84,6 +181,7 @@ class Video(Publishable):
     class Meta:
         ordering = ["-published_at", "-pk"]
         indexes = [models.Index(fields=["status", "published_at"])]
+        permissions = [("publish_video", "Can publish, schedule and unpublish videos")]  # cms/roles.py
 
     def __str__(self):
         return self.title
@@ -159,6 +257,7 @@ class Article(Publishable):
     class Meta:
         ordering = ["-published_at", "-pk"]  # stable order for pagination
         indexes = [models.Index(fields=["status", "published_at"])]
+        permissions = [("publish_article", "Can publish, schedule and unpublish articles")]  # cms/roles.py
 
     def __str__(self):
         return self.headline

@@ -1,21 +1,65 @@
 """Teaser cards: the small shape shared by related content and the latest items of a topic,
 section or author. Kept apart from serializers.py so that topics can use it without a cycle."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Article, Image
 
 
+class FocalPointSerializer(serializers.Serializer):
+    """Where the subject of an image is, as fractions of its width and height."""
+
+    x = serializers.FloatField(help_text="From the left edge: 0 is the left, 1 the right.")
+    y = serializers.FloatField(help_text="From the top edge: 0 is the top, 1 the bottom.")
+
+
+class RenditionSerializer(serializers.Serializer):
+    """A resized copy of an image, for srcset."""
+
+    url = serializers.SerializerMethodField(help_text="Absolute URL of the file.")
+    width = serializers.IntegerField(help_text="Pixels.")
+    height = serializers.IntegerField(help_text="Pixels.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, rendition):
+        url = Image._meta.get_field("file").storage.url(rendition["path"])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
 class ImageSerializer(serializers.ModelSerializer):
-    """An image: original URL, size in pixels, alt text and credits."""
+    """An image: original URL, size in pixels, alt text and credits, focal point and resized copies.
+    Frontends build srcset from `renditions` and crop around `focal_point`."""
 
     url = serializers.ImageField(
         source="file", read_only=True, help_text="Absolute URL of the original file."
     )
+    focal_point = FocalPointSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Where the subject is, so that crops keep it in view; null: crop around the centre.",
+    )
+    renditions = RenditionSerializer(
+        many=True,
+        read_only=True,
+        help_text="Resized copies, narrowest first; never wider than the original. Use them for srcset.",
+    )
 
     class Meta:
         model = Image
-        fields = ["id", "url", "width", "height", "alt_text", "caption", "credit"]
+        fields = [
+            "id",
+            "url",
+            "width",
+            "height",
+            "alt_text",
+            "caption",
+            "credit",
+            "focal_point",
+            "renditions",
+        ]
         extra_kwargs = {"id": {"help_text": "Stable identifier."}}
 
 

@@ -1,5 +1,7 @@
 from rest_framework import viewsets
 
+from editorial.views import SlugRedirectMixin
+
 from .blocks import referenced_ids
 from .filters import ArticleFilter, VideoFilter
 from .models import Article, Author, Image, Video
@@ -26,7 +28,7 @@ def load_body_embeds(articles) -> dict[str, dict]:
     }
 
 
-class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
+class ArticleViewSet(SlugRedirectMixin, viewsets.ReadOnlyModelViewSet):
     """Published articles, newest first. List items are teasers; the detail carries everything an
     article page needs: body blocks, lead video, section, topics, authors and related teasers."""
 
@@ -47,7 +49,7 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
         return super().get_serializer(instance, *args, **kwargs)
 
 
-class VideoViewSet(viewsets.ReadOnlyModelViewSet):
+class VideoViewSet(SlugRedirectMixin, viewsets.ReadOnlyModelViewSet):
     """Published videos, newest first."""
 
     lookup_field = "slug"

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from . import exceptions
 from .api import router
+from .preview import PreviewView
 
 
 def index(request):
@@ -34,12 +35,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api_index, name="api-root"),
     path("api/v1/", include(router.urls)),
+    path("api/v1/preview/<str:token>/", PreviewView.as_view(), name="preview"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 if settings.SERVE_MEDIA:  # production serves uploads from a CDN or object storage instead
-    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
+    # MEDIA_ROOT is read per request rather than at import, so that tests' temporary one is served.
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>.*)$", lambda request, path: serve(request, path, settings.MEDIA_ROOT))
+    )
 # Unknown API URLs answer in the error format even when DEBUG shows HTML pages elsewhere.
 urlpatterns.append(re_path(r"^api/", exceptions.not_found))
 

@@ -1,5 +1,9 @@
 import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
 from rest_framework.test import APIClient
+
+from cms.roles import EDITOR, REPORTER
 
 
 @pytest.fixture(autouse=True)
@@ -26,4 +30,38 @@ def editor(django_user_model):
 @pytest.fixture
 def admin_client(client, editor):
     client.force_login(editor)
+    return client
+
+
+# --- Newsroom roles (cms/roles.py): staff users in the groups that migrate creates ------------
+def _staff_in_group(django_user_model, username, group):
+    user = django_user_model.objects.create_user(
+        username, f"{username}@example.com", "correct horse battery", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def reporter(django_user_model):
+    return _staff_in_group(django_user_model, "reporter", REPORTER)
+
+
+@pytest.fixture
+def desk_editor(django_user_model):
+    """An editor by role (the Editor group), not a superuser like `editor`."""
+    return _staff_in_group(django_user_model, "desk-editor", EDITOR)
+
+
+@pytest.fixture
+def reporter_client(reporter):
+    client = Client()
+    client.force_login(reporter)
+    return client
+
+
+@pytest.fixture
+def desk_editor_client(desk_editor):
+    client = Client()
+    client.force_login(desk_editor)
     return client

@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class RevisionQuerySet(models.QuerySet):
+    def for_object(self, obj):
+        """Revisions of one object, newest first."""
+        content_type = ContentType.objects.get_for_model(obj)
+        return self.filter(content_type=content_type, object_id=obj.pk)
+
+
+class Revision(models.Model):
+    """The state of an item after one save: every editable field, its many-to-many ids and its
+    child rows (an article's related items), as JSON."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey()
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the change was saved.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who saved it; empty for changes made outside the admin.",
+    )
+    comment = models.CharField(max_length=200, blank=True, help_text="What kind of change, e.g. “Published”.")
+    changed_fields = models.JSONField(
+        default=list, blank=True, help_text="Names of the fields that differ from the previous revision."
+    )
+    snapshot = models.JSONField(help_text="The item's editable fields after the change.")
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-created_at"])]
+
+    def __str__(self):
+        return f"Revision {self.pk}"
+
+    @property
+    def previous(self):
+        return (
+            Revision.objects.filter(
+                content_type_id=self.content_type_id, object_id=self.object_id, pk__lt=self.pk
+            )
+            .order_by("-pk")
+            .first()
+        )
+
+
+class SlugRedirect(models.Model):
+    """A slug an item had before: the API answers it with a permanent redirect to the current one."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    old_slug = models.SlugField(max_length=200, db_index=False, help_text="The slug the item no longer has.")
+    object_id = models.PositiveBigIntegerField(help_text="The item it now leads to.")
+    content_object = GenericForeignKey()
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the slug was changed.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "old_slug"], name="slug_redirect_unique_old_slug")
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return self.old_slug
