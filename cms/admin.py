@@ -14,10 +14,8 @@ from django.db.models import F
 from editorial.admin import HistoryAdminMixin
 
 from .preview import preview_url
-from .publishing import Status, publish, unpublish
+from .publishing import PUBLISHING_FIELDS, Status, publish, unpublish
 from .roles import can_publish
-
-PUBLISHING_FIELDS = ["status", "published_at", "expires_at"]
 
 admin.site.site_header = "Newsroom CMS"
 admin.site.site_title = "Newsroom CMS"

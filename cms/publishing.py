@@ -12,6 +12,12 @@ class Status(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+# The fields that decide whether and when the public sees an item: only editors may change them.
+PUBLISHING_FIELDS = ("status", "published_at", "expires_at")
+# Bookkeeping that readers never see; a change to anything else is a change readers see.
+UNSEEN_FIELDS = {*PUBLISHING_FIELDS, "first_published_at", "created_at", "updated_at"}
+
+
 class State(models.TextChoices):
     """What the public sees now: derived from status and the publishing times."""
 
@@ -60,7 +66,11 @@ class Publishable(models.Model):
         help_text="When the item was first published. Never changes afterwards.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, help_text="Last time the item was saved.")
+    updated_at = models.DateTimeField(
+        default=timezone.now,
+        editable=False,
+        help_text="Last time readers could see a change: set when a published item is edited.",
+    )
 
     objects = PublishableQuerySet.as_manager()
 
@@ -73,7 +83,28 @@ class Publishable(models.Model):
                 self.published_at = timezone.now()
             if self.first_published_at is None:
                 self.first_published_at = self.published_at
+            if self._changes_what_readers_see():
+                self.updated_at = timezone.now()
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
         super().save(*args, **kwargs)
+        self._loaded = {field.attname: getattr(self, field.attname) for field in self._meta.concrete_fields}
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        item = super().from_db(db, field_names, values)
+        item._loaded = dict(zip(field_names, values, strict=True))  # to tell what a save changes
+        return item
+
+    def _changes_what_readers_see(self) -> bool:
+        loaded = getattr(self, "_loaded", None)
+        if loaded is None or loaded.get("status") != Status.PUBLISHED:
+            return False  # new, or going live now: first_published_at tells that story
+        return any(
+            getattr(self, field.attname) != loaded.get(field.attname)
+            for field in self._meta.concrete_fields
+            if field.attname in loaded and field.name not in UNSEEN_FIELDS
+        )
 
     @property
     def state(self) -> State:

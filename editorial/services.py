@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
-from cms.publishing import Publishable
+from cms.publishing import PUBLISHING_FIELDS, Publishable
 
 from .models import Revision, SlugRedirect
 
@@ -20,7 +20,6 @@ CHILD_ROWS: dict[str, dict[str, tuple[str, ...]]] = {
 
 # Whether an item is public is decided by publishing and unpublishing it, never by a restore:
 # an old revision brings back the content, not the state the item was in back then.
-PUBLISHING_FIELDS = ("status", "published_at", "expires_at")
 
 
 class RestoreError(Exception):

@@ -405,6 +405,7 @@ def _touch(row: Article | Video, outcome: str, links_changed: bool) -> str:
     """Topics and related items live in other tables; a row whose links changed is saved as well,
     so that its updated_at (and what is built on it, such as Last-Modified) moves too."""
     if outcome == "unchanged" and links_changed:
+        row.updated_at = timezone.now()
         row.save(update_fields=["updated_at"])
         return "changed"
     return outcome

@@ -54,3 +54,29 @@ def test_first_published_time_survives_unpublish_and_republish():
     assert first is not None
     assert article.first_published_at == first
     assert article.state == State.LIVE
+
+
+def test_updated_time_moves_only_when_a_published_item_changes_what_readers_see(api_client):
+    article = ArticleFactory(status=Status.DRAFT, headline="Draft")
+    created = Article.objects.get(pk=article.pk).updated_at
+
+    article = Article.objects.get(pk=article.pk)
+    article.headline = "Still a draft"
+    article.save()
+    assert Article.objects.get(pk=article.pk).updated_at == created  # readers saw nothing
+
+    publish(queryset=Article.objects.filter(pk=article.pk))
+    published = Article.objects.get(pk=article.pk)
+    assert published.updated_at == created  # going live is first_published_at's story
+
+    published.expires_at = timezone.now() + timedelta(days=30)
+    published.save()
+    assert Article.objects.get(pk=article.pk).updated_at == created  # publishing fields are not content
+
+    published.body_html = "<p>A correction.</p>"
+    published.save()
+    corrected = Article.objects.get(pk=article.pk)
+    assert corrected.updated_at > created
+
+    served = api_client.get(f"/api/v1/articles/{article.slug}/").json()
+    assert served["updated_at"] == corrected.updated_at.isoformat().replace("+00:00", "Z")
