@@ -80,3 +80,29 @@ def test_updated_time_moves_only_when_a_published_item_changes_what_readers_see(
 
     served = api_client.get(f"/api/v1/articles/{article.slug}/").json()
     assert served["updated_at"] == corrected.updated_at.isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.parametrize(
+    ("published_offset", "expires_offset", "visible"),
+    [
+        (timedelta(0), None, True),  # goes live exactly at its publish time
+        (timedelta(microseconds=1), None, False),  # one microsecond early: still scheduled
+        (-timedelta(hours=1), timedelta(0), False),  # hidden exactly at its expiry time
+        (-timedelta(hours=1), timedelta(microseconds=1), True),  # one microsecond before expiry
+    ],
+)
+def test_visibility_at_the_boundary_times(api_client, monkeypatch, published_offset, expires_offset, visible):
+    instant = timezone.now()
+    article = ArticleFactory(
+        status=Status.PUBLISHED,
+        published_at=instant + published_offset,
+        expires_at=None if expires_offset is None else instant + expires_offset,
+    )
+    monkeypatch.setattr("cms.publishing.timezone.now", lambda: instant)
+
+    detail = api_client.get(f"/api/v1/articles/{article.slug}/")
+    listed = api_client.get("/api/v1/articles/").json()["results"]
+
+    assert (detail.status_code == 200) is visible
+    assert ([item["slug"] for item in listed] == [article.slug]) is visible
+    assert (Article.objects.get(pk=article.pk).state == State.LIVE) is visible
