@@ -13,7 +13,6 @@ from django.db import models
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
@@ -27,7 +26,8 @@ from articles.models import Article, Video
 from articles.serializers import ArticleDetailSerializer, VideoDetailSerializer
 from articles.views import load_body_embeds
 
-from .exceptions import PROBLEM_CONTENT_TYPE, ProblemSerializer, problem
+from .exceptions import PROBLEM_CONTENT_TYPE
+from .schema import documented_problem
 
 SALT = "cms.preview"
 
@@ -84,11 +84,6 @@ class VideoPreviewSerializer(VideoDetailSerializer):
         return "video"
 
 
-def _problem_response(status: int, description: str, detail: str, code: str) -> OpenApiResponse:
-    example = OpenApiExample(description, value=problem(status, detail, code=code), status_codes=[status])
-    return OpenApiResponse(ProblemSerializer, description=description, examples=[example])
-
-
 class PreviewView(APIView):
     """An article or video in any state (draft, scheduled, expired...) through a signed preview
     link from the admin, in the same shape as its public detail endpoint plus `type`, so that a
@@ -118,14 +113,14 @@ class PreviewView(APIView):
                 ),
                 description="The article or video the link was made for; `type` says which.",
             ),
-            (404, PROBLEM_CONTENT_TYPE): _problem_response(
+            (404, PROBLEM_CONTENT_TYPE): documented_problem(
                 404,
                 "Not a preview link, or the item has been deleted",
                 "This preview link is not valid.",
-                "preview_invalid",
+                code="preview_invalid",
             ),
-            (410, PROBLEM_CONTENT_TYPE): _problem_response(
-                410, "Preview link expired", PreviewExpired.default_detail, PreviewExpired.default_code
+            (410, PROBLEM_CONTENT_TYPE): documented_problem(
+                410, "Preview link expired", PreviewExpired.default_detail, code=PreviewExpired.default_code
             ),
         },
     )

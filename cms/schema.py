@@ -7,20 +7,19 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from .exceptions import PROBLEM_CONTENT_TYPE, ProblemSerializer, problem
 
 
-def _problem_response(status: int, description: str, detail: str, **extra) -> OpenApiResponse:
+def documented_problem(status: int, description: str, detail: str, **extra) -> OpenApiResponse:
+    """An error response for the schema: the problem-details shape with an example."""
     return OpenApiResponse(
         ProblemSerializer,
         description=description,
-        examples=[
-            OpenApiExample(description, value={**problem(status, detail, **extra)}, status_codes=[status])
-        ],
+        examples=[OpenApiExample(description, value=problem(status, detail, **extra), status_codes=[status])],
     )
 
 
-NOT_FOUND = _problem_response(
+NOT_FOUND = documented_problem(
     404, "Not found", "No item has this slug, or it is not published.", code="not_found"
 )
-INVALID_QUERY = _problem_response(
+INVALID_QUERY = documented_problem(
     400,
     "Invalid query parameter",
     "One or more query parameters are invalid.",
