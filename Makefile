@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup serve test editor clean
+.PHONY: setup serve test editor bench clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,11 @@ test: setup
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Load benchmark (bench/README.md); BENCH_ARGS="--duration 30" passes options to bench/run.py.
+bench: setup
+	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles media

@@ -1,12 +1,16 @@
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import BooleanField, Case, F, Prefetch, Q, When
+from django.utils import timezone
 
-from cms.publishing import Publishable, PublishableQuerySet
+from cms.publishing import Publishable, PublishableQuerySet, live
 from topics.models import Topic
 
+from .blocks import plain_text
 from .images import delete_files_on_commit, make_renditions, validate_image_upload
 from .richtext import html_to_blocks, sanitize_html
+from .search import refresh_after_save
 
 
 class Author(models.Model):
@@ -137,10 +141,33 @@ class Image(models.Model):
         return {"x": self.focal_x, "y": self.focal_y}
 
 
+class SearchableManager(models.Manager):
+    """Leaves the columns only search reads (in SQL) unloaded: they are as long as the body."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer(*self.model.search_only_fields)
+
+
 class VideoQuerySet(PublishableQuerySet):
     def for_api(self):
         return self.select_related("section", "thumbnail").prefetch_related(
-            Prefetch("topics", queryset=Topic.objects.active())
+            Prefetch("topics", queryset=Topic.objects.active().for_api())
+        )
+
+    def for_list_api(self):
+        """As for_api(), without the transcript that lists do not show."""
+        return self.for_api().defer("transcript")
+
+    def teasers(self):
+        """What a teaser card needs (articles.teasers.teaser_data)."""
+        return self.select_related("thumbnail").defer("transcript")
+
+    def for_feed(self):
+        """What a feed item needs (articles.feeds), at a fixed number of queries."""
+        return (
+            self.select_related("thumbnail")
+            .prefetch_related(Prefetch("topics", queryset=Topic.objects.active()))
+            .defer("transcript")
         )
 
 
@@ -175,8 +202,15 @@ class Video(Publishable):
         "topics.Section", null=True, blank=True, on_delete=models.PROTECT, related_name="videos"
     )
     topics = models.ManyToManyField("topics.Topic", blank=True, related_name="videos")
+    search_vector = SearchVectorField(
+        null=True,
+        editable=False,
+        help_text="For search: the weighted words of `search_fields`, kept on save (PostgreSQL only).",
+    )
 
-    objects = VideoQuerySet.as_manager()
+    objects = SearchableManager.from_queryset(VideoQuerySet)()
+    search_fields = {"title": "A", "description": "B", "transcript": "C"}  # articles.search: weights
+    search_only_fields = ["search_vector"]
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -186,31 +220,65 @@ class Video(Publishable):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        refresh_after_save(self, kwargs.get("update_fields"))
+
     @property
     def duration_seconds(self):
         return None if self.duration is None else int(self.duration.total_seconds())
 
 
+def has_public_lead_video() -> Case:
+    """Whether an article leads with a publicly visible video: its `has_video` (a join, not a
+    subquery: the planner would otherwise scan every video)."""
+    return Case(
+        When(live(timezone.now(), "lead_video__"), then=True), default=False, output_field=BooleanField()
+    )
+
+
 class ArticleQuerySet(PublishableQuerySet):
+    def leading_with_video(self, present: bool = True):
+        return self.alias(leads_with_video=has_public_lead_video()).filter(leads_with_video=present)
+
     def for_api(self):
-        """Everything a list item (teaser) needs, at a fixed number of queries."""
-        public_lead_video = Video.objects.published().filter(pk=OuterRef("lead_video_id"))
+        """Everything a list item (teaser) needs, at a fixed number of queries. The body is left
+        unloaded: lists do not show it, and reading it is most of the cost of a row."""
         return (
             self.select_related("section", "hero_image")
-            .prefetch_related(Prefetch("topics", queryset=Topic.objects.active()), "authors")
-            .annotate(has_video=Exists(public_lead_video))
+            .prefetch_related(Prefetch("topics", queryset=Topic.objects.active().for_api()), "authors")
+            .annotate(has_video=has_public_lead_video())
+            .defer("body", "body_html")
         )
+
+    def teasers(self):
+        """What a teaser card needs (articles.teasers.teaser_data)."""
+        return self.select_related("hero_image").defer("body", "body_html")
+
+    def for_feed(self):
+        """What a feed item needs (articles.feeds): the body blocks, not the editor's HTML."""
+        return (
+            self.select_related("hero_image")
+            .prefetch_related(Prefetch("topics", queryset=Topic.objects.active()), "authors")
+            .defer("body_html")
+        )
+
+    def with_lead_video(self):
+        return self.select_related("lead_video__thumbnail")
+
+    def with_related(self):
+        """The related teasers, only those whose target is publicly visible."""
+        public_related = RelatedContent.objects.filter(
+            live(timezone.now(), "target_article__") | live(timezone.now(), "target_video__")
+        ).select_related("target_article__hero_image", "target_video__thumbnail")
+        public_related = public_related.defer(
+            "target_article__body", "target_article__body_html", "target_video__transcript"
+        )
+        return self.prefetch_related(Prefetch("related_items", queryset=public_related))
 
     def for_detail_api(self):
         """Everything the article page needs, at a fixed number of queries."""
-        public_related = RelatedContent.objects.filter(
-            Q(target_article__in=Article.objects.published()) | Q(target_video__in=Video.objects.published())
-        ).select_related("target_article__hero_image", "target_video__thumbnail")
-        return (
-            self.for_api()
-            .select_related("lead_video__thumbnail")
-            .prefetch_related(Prefetch("related_items", queryset=public_related))
-        )
+        return self.for_api().defer(None).with_lead_video().with_related()
 
 
 class Article(Publishable):
@@ -224,6 +292,12 @@ class Article(Publishable):
     )
     body = models.JSONField(
         "body blocks", default=list, editable=False, help_text="Typed blocks derived from the body on save."
+    )
+    body_text = models.TextField(
+        blank=True,
+        default="",
+        editable=False,
+        help_text="The body as plain text, derived on save, for search.",
     )
     section = models.ForeignKey("topics.Section", on_delete=models.PROTECT, related_name="articles")
     topics = models.ManyToManyField("topics.Topic", blank=True, related_name="articles")
@@ -251,8 +325,15 @@ class Article(Publishable):
     canonical_url = models.URLField(
         max_length=500, blank=True, help_text="Only when the original lives elsewhere (syndicated content)."
     )
+    search_vector = SearchVectorField(
+        null=True,
+        editable=False,
+        help_text="For search: the weighted words of `search_fields`, kept on save (PostgreSQL only).",
+    )
 
-    objects = ArticleQuerySet.as_manager()
+    objects = SearchableManager.from_queryset(ArticleQuerySet)()
+    search_fields = {"headline": "A", "standfirst": "B", "body_text": "C"}  # articles.search: weights
+    search_only_fields = ["body_text", "search_vector"]
 
     class Meta:
         ordering = ["-published_at", "-pk"]  # stable order for pagination
@@ -265,7 +346,11 @@ class Article(Publishable):
     def save(self, *args, **kwargs):
         self.body_html = sanitize_html(self.body_html)
         self.body = html_to_blocks(self.body_html)
+        self.body_text = plain_text(self.body)
+        if kwargs.get("update_fields") is not None and "body_html" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_text"}
         super().save(*args, **kwargs)
+        refresh_after_save(self, kwargs.get("update_fields"))
 
 
 class RelatedContent(models.Model):
@@ -312,7 +397,7 @@ class RelatedContent(models.Model):
 def latest_public_content(*, limit: int = 12, **lookups) -> list:
     """The newest publicly visible articles and videos matching `lookups` (e.g. topics=topic),
     newest first, in two queries."""
-    articles = Article.objects.published().filter(**lookups).select_related("hero_image")[:limit]
-    videos = Video.objects.published().filter(**lookups).select_related("thumbnail")[:limit]
+    articles = Article.objects.published().filter(**lookups).teasers()[:limit]
+    videos = Video.objects.published().filter(**lookups).teasers()[:limit]
     items = sorted([*articles, *videos], key=lambda item: (item.published_at, item.pk), reverse=True)
     return items[:limit]

@@ -29,6 +29,12 @@ EDITOR_EXTENSIONS = {
     "History": True,
 }
 
+
+def is_id(value: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses."""
+    return value.isascii() and value.isdigit()
+
+
 _cleaner = nh3.Cleaner(
     tags={"p", "br", "strong", "b", "em", "i", "a", *HEADING_TAGS, "ul", "ol", "li", "blockquote", "figure"},
     attributes={"a": {"href", "title"}, "figure": {"data-id", "data-caption", "data-label"}},
@@ -37,7 +43,7 @@ _cleaner = nh3.Cleaner(
     link_rel="noopener noreferrer",
     strip_comments=True,
     attribute_filter=lambda tag, name, value: (
-        None if tag == "figure" and name == "data-id" and not value.isdigit() else value
+        None if tag == "figure" and name == "data-id" and not is_id(value) else value
     ),
 )
 
@@ -104,7 +110,7 @@ def _paragraphs_of(node: Tag) -> Tag:
 
 def _embed(node: Tag) -> dict | None:
     kind, object_id = node.get("data-embed"), node.get("data-id", "")
-    if kind not in EMBED_KINDS or not object_id.isdigit():
+    if kind not in EMBED_KINDS or not is_id(object_id):
         return None
     block = {"type": kind, kind: int(object_id)}
     if caption := (node.get("data-caption") or "").strip():

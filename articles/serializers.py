@@ -1,14 +1,37 @@
+"""JSON shapes. The declared fields are the documentation (OpenAPI); the hot serializers build
+their JSON directly in `represent()` / the `*_data()` functions, which is several times faster
+than field-by-field serialization. tests/test_representation.py checks every response against
+the declared schema, so the two cannot drift apart."""
+
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from topics.serializers import SectionRefSerializer, TopicRefSerializer
+from cms.fields import SelectableFieldsMixin
+from cms.representation import iso
+from topics.serializers import (
+    SectionSerializer,
+    TopicSerializer,
+    section_data,
+    section_ref,
+    topic_data,
+    topic_ref,
+)
 
 from .blocks import HEADING_LEVELS
 from .models import Article, Author, Video
 from .richtext import blocks_to_html
-from .teasers import ImageSerializer, TeaserSerializer
+from .teasers import ImageSerializer, TeaserSerializer, image_data, teaser_data
 
 ID_HELP = {"id": {"help_text": "Stable identifier."}}
+EXPANDED = "References (id, slug, name); in full with `?expand={name}`."
+
+
+def author_ref(author: Author) -> dict:
+    return {"id": author.pk, "slug": author.slug, "name": author.name, "role": author.role}
+
+
+def author_data(author: Author) -> dict:
+    return {**author_ref(author), "bio": author.bio}
 
 
 class AuthorRefSerializer(serializers.ModelSerializer):
@@ -19,12 +42,18 @@ class AuthorRefSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name", "role"]
         extra_kwargs = ID_HELP
 
+    def to_representation(self, author):
+        return author_ref(author)
 
-class AuthorSerializer(AuthorRefSerializer):
+
+class AuthorSerializer(SelectableFieldsMixin, AuthorRefSerializer):
     """An author with their biography."""
 
     class Meta(AuthorRefSerializer.Meta):
         fields = [*AuthorRefSerializer.Meta.fields, "bio"]
+
+    def represent(self, author):
+        return author_data(author)
 
 
 class AuthorDetailSerializer(AuthorSerializer):
@@ -34,6 +63,40 @@ class AuthorDetailSerializer(AuthorSerializer):
 
     class Meta(AuthorSerializer.Meta):
         fields = [*AuthorSerializer.Meta.fields, "latest"]
+
+    def represent(self, author):
+        return {**author_data(author), "latest": [teaser_data(item, self.context) for item in author.latest]}
+
+
+def _expanded(context: dict, name: str) -> bool:
+    return name in (context.get("expand") or ())
+
+
+def _topics(item, context: dict) -> list[dict]:
+    full = _expanded(context, "topics")
+    return [topic_data(topic) if full else topic_ref(topic) for topic in item.topics.all()]
+
+
+def _section(section, context: dict) -> dict | None:
+    if section is None:
+        return None
+    return section_data(section) if _expanded(context, "section") else section_ref(section)
+
+
+def video_embed_data(video: Video, context: dict) -> dict:
+    thumbnail = video.thumbnail
+    return {
+        "id": video.pk,
+        "slug": video.slug,
+        "title": video.title,
+        "description": video.description,
+        "provider": video.provider,
+        "source_url": video.source_url,
+        "embed_url": video.embed_url,
+        "duration_seconds": video.duration_seconds,
+        "thumbnail": image_data(thumbnail, context) if thumbnail is not None else None,
+        "published_at": iso(video.published_at),
+    }
 
 
 class VideoEmbedSerializer(serializers.ModelSerializer):
@@ -60,15 +123,26 @@ class VideoEmbedSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = ID_HELP
 
+    def to_representation(self, video):
+        return video_embed_data(video, self.context)
 
-class VideoListSerializer(VideoEmbedSerializer):
+
+class VideoListSerializer(SelectableFieldsMixin, VideoEmbedSerializer):
     """A video as listed, with its section and topics."""
 
-    section = SectionRefSerializer(read_only=True, allow_null=True, help_text="The section it belongs to.")
-    topics = TopicRefSerializer(many=True, read_only=True, help_text="Topics it is tagged with.")
+    section = SectionSerializer(read_only=True, allow_null=True, help_text=EXPANDED.format(name="section"))
+    topics = TopicSerializer(many=True, read_only=True, help_text=EXPANDED.format(name="topics"))
 
     class Meta(VideoEmbedSerializer.Meta):
         fields = [*VideoEmbedSerializer.Meta.fields, "section", "topics", "updated_at"]
+
+    def represent(self, video):
+        return {
+            **video_embed_data(video, self.context),
+            "section": _section(video.section, self.context),
+            "topics": _topics(video, self.context),
+            "updated_at": iso(video.updated_at),
+        }
 
 
 class VideoDetailSerializer(VideoListSerializer):
@@ -76,6 +150,13 @@ class VideoDetailSerializer(VideoListSerializer):
 
     class Meta(VideoListSerializer.Meta):
         fields = [*VideoListSerializer.Meta.fields, "first_published_at", "transcript"]
+
+    def represent(self, video):
+        return {
+            **super().represent(video),
+            "first_published_at": iso(video.first_published_at),
+            "transcript": video.transcript,
+        }
 
 
 # --- Body blocks: the schema of each block type, as served -----------------------------------
@@ -102,26 +183,26 @@ class InlineTextSerializer(serializers.Serializer):
 class ParagraphBlockSerializer(InlineTextSerializer):
     """A paragraph of text."""
 
-    type = serializers.CharField(help_text="`paragraph`")
+    type = serializers.ChoiceField(choices=["paragraph"], help_text="Always `paragraph`.")
 
 
 class HeadingBlockSerializer(InlineTextSerializer):
     """A subheading inside the body."""
 
-    type = serializers.CharField(help_text="`heading`")
+    type = serializers.ChoiceField(choices=["heading"], help_text="Always `heading`.")
     level = serializers.ChoiceField(choices=HEADING_LEVELS, help_text="HTML heading level (h2 to h4).")
 
 
 class QuoteBlockSerializer(InlineTextSerializer):
     """A block quote."""
 
-    type = serializers.CharField(help_text="`quote`")
+    type = serializers.ChoiceField(choices=["quote"], help_text="Always `quote`.")
 
 
 class ListBlockSerializer(serializers.Serializer):
     """A bulleted or numbered list."""
 
-    type = serializers.CharField(help_text="`list`")
+    type = serializers.ChoiceField(choices=["list"], help_text="Always `list`.")
     style = serializers.ChoiceField(choices=["bullet", "ordered"], help_text="Bullets or numbers.")
     items = InlineTextSerializer(many=True, help_text="The list items, in order.")
 
@@ -129,7 +210,7 @@ class ListBlockSerializer(serializers.Serializer):
 class ImageBlockSerializer(serializers.Serializer):
     """An image from the library, resolved to its public fields."""
 
-    type = serializers.CharField(help_text="`image`")
+    type = serializers.ChoiceField(choices=["image"], help_text="Always `image`.")
     image = ImageSerializer(help_text="The embedded image.")
     caption = serializers.CharField(
         help_text="Caption for this use of the image; defaults to the image's own."
@@ -139,7 +220,7 @@ class ImageBlockSerializer(serializers.Serializer):
 class VideoBlockSerializer(serializers.Serializer):
     """A published video, resolved to what a player needs."""
 
-    type = serializers.CharField(help_text="`video`")
+    type = serializers.ChoiceField(choices=["video"], help_text="Always `video`.")
     video = VideoEmbedSerializer(help_text="The embedded video.")
     caption = serializers.CharField(help_text="Caption for this use of the video; defaults to its title.")
 
@@ -171,14 +252,14 @@ class BodyField(serializers.Field):
             if block["type"] == "image":
                 image = embeds["image"].get(block["image"])
                 if image is not None:
-                    data = ImageSerializer(image, context=self.context).data
+                    data = image_data(image, self.context)
                     served.append(
                         {"type": "image", "image": data, "caption": block.get("caption") or image.caption}
                     )
             elif block["type"] == "video":
                 video = embeds["video"].get(block["video"])
                 if video is not None:
-                    data = VideoEmbedSerializer(video, context=self.context).data
+                    data = video_embed_data(video, self.context)
                     served.append(
                         {"type": "video", "video": data, "caption": block.get("caption") or video.title}
                     )
@@ -198,14 +279,40 @@ class SeoSerializer(serializers.Serializer):
 
 
 # --- Articles --------------------------------------------------------------------------------
-class ArticleListSerializer(serializers.ModelSerializer):
+def _lead_video(article: Article, context: dict) -> dict | None:
+    video = article.lead_video
+    return video_embed_data(video, context) if video is not None and video.is_live else None
+
+
+def _related(article: Article, context: dict) -> list[dict]:
+    # Prefetched with only public targets (ArticleQuerySet.with_related()).
+    return [teaser_data(item.target, context) for item in article.related_items.all()]
+
+
+class ArticleListSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
     """An article as a teaser in lists: no body."""
 
-    section = SectionRefSerializer(read_only=True, help_text="The section it belongs to.")
-    topics = TopicRefSerializer(many=True, read_only=True, help_text="Topics it is tagged with.")
-    authors = AuthorRefSerializer(many=True, read_only=True, help_text="Byline.")
+    section = SectionSerializer(read_only=True, help_text=EXPANDED.format(name="section"))
+    topics = TopicSerializer(many=True, read_only=True, help_text=EXPANDED.format(name="topics"))
+    authors = AuthorSerializer(
+        many=True,
+        read_only=True,
+        help_text="Byline: id, slug, name and role; with their biography with `?expand=authors`.",
+    )
     hero_image = ImageSerializer(read_only=True, allow_null=True, help_text="Main picture.")
     has_video = serializers.BooleanField(read_only=True, help_text="Whether it leads with a published video.")
+    lead_video = VideoEmbedSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Video shown at the top; null if none is published. "
+        "In lists only with `?expand=lead_video`.",
+    )
+    related = TeaserSerializer(
+        many=True,
+        read_only=True,
+        help_text="Teaser cards for related articles and videos, in order. "
+        "In lists only with `?expand=related`.",
+    )
 
     class Meta:
         model = Article
@@ -221,8 +328,33 @@ class ArticleListSerializer(serializers.ModelSerializer):
             "has_video",
             "published_at",
             "updated_at",
+            "lead_video",
+            "related",
         ]
         extra_kwargs = ID_HELP
+
+    def represent(self, article):
+        context = self.context
+        hero = article.hero_image
+        full_authors = _expanded(context, "authors")
+        data = {
+            "id": article.pk,
+            "slug": article.slug,
+            "headline": article.headline,
+            "standfirst": article.standfirst,
+            "section": _section(article.section, context),
+            "topics": _topics(article, context),
+            "authors": [author_data(a) if full_authors else author_ref(a) for a in article.authors.all()],
+            "hero_image": image_data(hero, context) if hero is not None else None,
+            "has_video": article.has_video,
+            "published_at": iso(article.published_at),
+            "updated_at": iso(article.updated_at),
+        }
+        if _expanded(context, "lead_video"):
+            data["lead_video"] = _lead_video(article, context)
+        if _expanded(context, "related"):
+            data["related"] = _related(article, context)
+        return data
 
 
 class ArticleDetailSerializer(ArticleListSerializer):
@@ -232,44 +364,46 @@ class ArticleDetailSerializer(ArticleListSerializer):
     body_html = serializers.CharField(
         read_only=True, help_text="The same body as sanitized HTML, with embedded images and videos resolved."
     )
-    lead_video = serializers.SerializerMethodField(
-        help_text="Video shown at the top; null if none is published."
+    lead_video = VideoEmbedSerializer(
+        read_only=True, allow_null=True, help_text="Video shown at the top; null if none is published."
     )
-    related = serializers.SerializerMethodField(
-        help_text="Teaser cards for related articles and videos, in order."
+    related = TeaserSerializer(
+        many=True, read_only=True, help_text="Teaser cards for related articles and videos, in order."
     )
-    seo = serializers.SerializerMethodField(help_text="Metadata for search engines and social sharing.")
+    seo = SeoSerializer(read_only=True, help_text="Metadata for search engines and social sharing.")
 
     class Meta(ArticleListSerializer.Meta):
-        fields = [
-            *ArticleListSerializer.Meta.fields,
-            "first_published_at",
-            "body",
-            "body_html",
-            "lead_video",
-            "related",
-            "seo",
-        ]
+        fields = [*ArticleListSerializer.Meta.fields, "first_published_at", "body", "body_html", "seo"]
 
-    def to_representation(self, article):
-        data = super().to_representation(article)
-        data["body_html"] = blocks_to_html(data["body"])  # from the served blocks: hidden embeds stay out
-        return data
-
-    @extend_schema_field(VideoEmbedSerializer(allow_null=True))
-    def get_lead_video(self, article):
-        video = article.lead_video
-        return VideoEmbedSerializer(video, context=self.context).data if video and video.is_live else None
-
-    @extend_schema_field(TeaserSerializer(many=True))
-    def get_related(self, article):
-        targets = [item.target for item in article.related_items.all()]  # prefetched: public only
-        return TeaserSerializer(targets, many=True, context=self.context).data
-
-    @extend_schema_field(SeoSerializer)
-    def get_seo(self, article):
+    def represent(self, article):
+        context = self.context
+        body = self.fields["body"].to_representation(article.body)
         return {
-            "title": article.seo_title or article.headline,
-            "description": article.seo_description or article.standfirst,
-            "canonical_url": article.canonical_url or None,
+            **super().represent(article),
+            "lead_video": _lead_video(article, context),
+            "related": _related(article, context),
+            "first_published_at": iso(article.first_published_at),
+            "body": body,
+            "body_html": blocks_to_html(body),  # from the served blocks: hidden embeds stay out
+            "seo": {
+                "title": article.seo_title or article.headline,
+                "description": article.seo_description or article.standfirst,
+                "canonical_url": article.canonical_url or None,
+            },
         }
+
+
+# --- Search ----------------------------------------------------------------------------------
+class SearchResultSerializer(TeaserSerializer):
+    """A search hit: the teaser card of an article or a video, with how well and where it matched."""
+
+    rank = serializers.FloatField(
+        help_text="Relevance: higher is a better match. Compare it only within one search."
+    )
+    snippet = serializers.CharField(
+        help_text="A passage of the summary and body around the first match, as HTML: the text "
+        "escaped, the matched words in `<mark>`."
+    )
+
+    def to_representation(self, item):
+        return {**teaser_data(item, self.context), "rank": item.rank, "snippet": item.snippet}

@@ -5,6 +5,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cms.representation import absolute, iso
+
 from .models import Article, Image
 
 
@@ -23,10 +25,12 @@ class RenditionSerializer(serializers.Serializer):
     height = serializers.IntegerField(help_text="Pixels.")
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, rendition):
-        url = Image._meta.get_field("file").storage.url(rendition["path"])
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request is not None else url
+    def get_url(self, rendition):  # schema only: ImageSerializer writes renditions itself
+        return absolute(self.context, _storage().url(rendition["path"]))
+
+
+def _storage():
+    return Image._meta.get_field("file").storage
 
 
 class ImageSerializer(serializers.ModelSerializer):
@@ -62,6 +66,28 @@ class ImageSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {"id": {"help_text": "Stable identifier."}}
 
+    def to_representation(self, image):
+        return image_data(image, self.context)
+
+
+def image_data(image: Image, context: dict) -> dict:
+    """ImageSerializer's output, built directly: images appear in almost every response."""
+    storage = _storage()
+    return {
+        "id": image.pk,
+        "url": absolute(context, storage.url(image.file.name)) if image.file else None,
+        "width": image.width,
+        "height": image.height,
+        "alt_text": image.alt_text,
+        "caption": image.caption,
+        "credit": image.credit,
+        "focal_point": image.focal_point,
+        "renditions": [
+            {"url": absolute(context, storage.url(r["path"])), "width": r["width"], "height": r["height"]}
+            for r in image.renditions
+        ],
+    }
+
 
 class TeaserSerializer(serializers.Serializer):
     """A card linking to an article or a video."""
@@ -77,14 +103,18 @@ class TeaserSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(help_text="When it went live (UTC).")
 
     def to_representation(self, item):
-        is_article = isinstance(item, Article)
-        image = item.hero_image if is_article else item.thumbnail
-        return {
-            "type": "article" if is_article else "video",
-            "id": item.pk,
-            "slug": item.slug,
-            "title": item.headline if is_article else item.title,
-            "summary": item.standfirst if is_article else item.description,
-            "thumbnail": ImageSerializer(image, context=self.context).data if image else None,
-            "published_at": self.fields["published_at"].to_representation(item.published_at),
-        }
+        return teaser_data(item, self.context)
+
+
+def teaser_data(item, context: dict) -> dict:
+    is_article = isinstance(item, Article)
+    image = item.hero_image if is_article else item.thumbnail
+    return {
+        "type": "article" if is_article else "video",
+        "id": item.pk,
+        "slug": item.slug,
+        "title": item.headline if is_article else item.title,
+        "summary": item.standfirst if is_article else item.description,
+        "thumbnail": image_data(image, context) if image else None,
+        "published_at": iso(item.published_at),
+    }

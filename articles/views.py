@@ -1,15 +1,23 @@
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from rest_framework import viewsets
 
+from cms.caching import SurrogateKeyMixin, add_surrogate_keys
+from cms.fields import FieldSelectionMixin
+from cms.ordering import OrderingFilter
+from cms.pagination import FeedPagination, PageNumberPagination
 from editorial.views import SlugRedirectMixin
 
+from . import search
 from .blocks import referenced_ids
-from .filters import ArticleFilter, VideoFilter
+from .filters import ArticleFilter, SearchFilter, VideoFilter
 from .models import Article, Author, Image, Video
 from .serializers import (
     ArticleDetailSerializer,
     ArticleListSerializer,
     AuthorDetailSerializer,
     AuthorSerializer,
+    SearchResultSerializer,
     VideoDetailSerializer,
     VideoListSerializer,
 )
@@ -28,17 +36,32 @@ def load_body_embeds(articles) -> dict[str, dict]:
     }
 
 
-class ArticleViewSet(SlugRedirectMixin, viewsets.ReadOnlyModelViewSet):
+class ArticleViewSet(
+    SurrogateKeyMixin, SlugRedirectMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet
+):
     """Published articles, newest first. List items are teasers; the detail carries everything an
     article page needs: body blocks, lead video, section, topics, authors and related teasers."""
 
     lookup_field = "slug"
     filterset_class = ArticleFilter
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["published_at", "updated_at", "relevance"]
+    ordering = "-published_at"
+    pagination_class = FeedPagination  # ?page= or ?cursor=
+    expandable = ["section", "topics", "authors", "lead_video", "related"]
 
     def get_queryset(self):
         # Built per request: published() reads the clock.
         articles = Article.objects.published()
-        return articles.for_api() if self.action == "list" else articles.for_detail_api()
+        if self.action != "list":
+            return articles.for_detail_api()
+        articles = articles.for_api()
+        expand = self.get_expand()
+        if "lead_video" in expand:
+            articles = articles.with_lead_video()
+        if "related" in expand:
+            articles = articles.with_related()
+        return articles
 
     def get_serializer_class(self):
         return ArticleListSerializer if self.action == "list" else ArticleDetailSerializer
@@ -49,21 +72,29 @@ class ArticleViewSet(SlugRedirectMixin, viewsets.ReadOnlyModelViewSet):
         return super().get_serializer(instance, *args, **kwargs)
 
 
-class VideoViewSet(SlugRedirectMixin, viewsets.ReadOnlyModelViewSet):
+class VideoViewSet(SurrogateKeyMixin, SlugRedirectMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
     """Published videos, newest first."""
 
     lookup_field = "slug"
     filterset_class = VideoFilter
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["published_at", "updated_at", "relevance"]
+    ordering = "-published_at"
+    pagination_class = FeedPagination  # ?page= or ?cursor=
+    expandable = ["section", "topics"]
 
     def get_queryset(self):
-        return Video.objects.published().for_api()
+        videos = Video.objects.published()
+        return videos.for_list_api() if self.action == "list" else videos.for_api()
 
     def get_serializer_class(self):
         return VideoListSerializer if self.action == "list" else VideoDetailSerializer
 
 
-class AuthorViewSet(viewsets.ReadOnlyModelViewSet):
+class AuthorViewSet(SurrogateKeyMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
     """Authors, by name. The detail lists their newest published articles."""
+
+    detail_keys = ("articles",)  # which are the newest changes with any article
 
     lookup_field = "slug"
     queryset = Author.objects.all()
@@ -73,5 +104,47 @@ class AuthorViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_object(self):
         author = super().get_object()
-        author.latest = Article.objects.published().filter(authors=author).select_related("hero_image")[:12]
+        author.latest = Article.objects.published().filter(authors=author).teasers()[:12]
         return author
+
+
+class SearchViewSet(viewsets.GenericViewSet):
+    """Search across published articles and videos, best match first (`?q=`, required). Results
+    are teaser cards with a relevance `rank` and a highlighted `snippet`. On PostgreSQL this is
+    full-text search with English stemming (`troops` finds `troop`); on SQLite, whole words."""
+
+    serializer_class = SearchResultSerializer
+    filterset_class = SearchFilter
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["published_at", "updated_at", "relevance"]
+    ordering = "-published_at"
+    # Numbered pages only: a relevance order has no position a cursor could resume from.
+    pagination_class = PageNumberPagination
+
+    def get_queryset(self):
+        # What the filters are checked against and the schema reads; list() searches both models.
+        return Article.objects.published()
+
+    def list(self, request):
+        filterset = SearchFilter(request.query_params, queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        q, kind = filterset.form.cleaned_data["q"], filterset.form.cleaned_data["type"]
+        published = {"article": Article.objects.published(), "video": Video.objects.published()}
+        rows = search.combine(
+            {
+                name: filterset.filter_queryset(items)
+                for name, items in published.items()
+                if kind in ("", name)
+            }
+        )
+        rows = rows.order_by(*OrderingFilter().get_ordering(request, rows, self), "type")
+        page = self.paginate_queryset(rows)
+        teasers = {
+            "article": Article.objects.published().teasers(),
+            "video": Video.objects.published().teasers(),
+        }
+        items = search.load(page, q, teasers)
+        response = self.get_paginated_response(self.get_serializer(items, many=True).data)
+        add_surrogate_keys(response, items, ["articles", "videos"])  # any change may change the results
+        return response

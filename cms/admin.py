@@ -1,7 +1,7 @@
 """Admin pieces every app shares: the site's titles and the base admin for publishable content.
 
-`cms` is not an installed app, so admin autodiscovery never imports this module; the apps' admin
-modules do, when they subclass `PublishableAdmin`."""
+It registers no model: admin autodiscovery imports it (`cms` is an installed app, for its signal
+handlers), and the apps' admin modules subclass `PublishableAdmin`."""
 
 from datetime import datetime
 

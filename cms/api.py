@@ -2,7 +2,8 @@
 
 from rest_framework.routers import DefaultRouter
 
-from articles.views import ArticleViewSet, AuthorViewSet, VideoViewSet
+from articles.views import ArticleViewSet, AuthorViewSet, SearchViewSet, VideoViewSet
+from editorial.views import ChangeViewSet
 from newsletters.views import NewsletterViewSet
 from topics.views import SectionViewSet, TopicViewSet
 
@@ -14,3 +15,5 @@ router.register("authors", AuthorViewSet, basename="author")
 router.register("sections", SectionViewSet, basename="section")
 router.register("topics", TopicViewSet, basename="topic")
 router.register("newsletters", NewsletterViewSet, basename="newsletter")
+router.register("changes", ChangeViewSet, basename="change")
+router.register("search", SearchViewSet, basename="search")

@@ -71,6 +71,9 @@ class ArticlePreviewSerializer(ArticleDetailSerializer):
     def get_type(self, article) -> str:
         return "article"
 
+    def represent(self, article):
+        return {"type": "article", **super().represent(article)}
+
 
 class VideoPreviewSerializer(VideoDetailSerializer):
     """A video, as `GET /api/v1/videos/{slug}/` serves it, marked as a video."""
@@ -82,6 +85,9 @@ class VideoPreviewSerializer(VideoDetailSerializer):
 
     def get_type(self, video) -> str:
         return "video"
+
+    def represent(self, video):
+        return {"type": "video", **super().represent(video)}
 
 
 class PreviewView(APIView):

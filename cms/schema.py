@@ -2,8 +2,10 @@
 
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import get_view_model
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
+from .caching import CACHED_PATH, UNCACHED_PATH
 from .exceptions import PROBLEM_CONTENT_TYPE, ProblemSerializer, problem
 
 
@@ -28,6 +30,85 @@ INVALID_QUERY = documented_problem(
 )
 
 
+def _header(description: str) -> dict:
+    return {"description": description, "schema": {"type": "string"}}
+
+
+# cms/caching.py: what every public GET answers with, and its conditional form.
+CACHE_HEADERS = {
+    "ETag": _header("Strong validator of the body: send it back in `If-None-Match` to revalidate."),
+    "Last-Modified": _header("When the server first served this body (for `If-Modified-Since`)."),
+    "Cache-Control": _header(
+        "How long the response may be reused: for anonymous requests `public, max-age=60, "
+        "stale-while-revalidate=300` by default, never past the next scheduled publication or "
+        "expiry, unless the endpoint says otherwise; `private, no-store` with credentials."
+    ),
+    "Surrogate-Key": _header(
+        "Space-separated keys of the objects in the response, e.g. `article-12 topic-3 articles`, "
+        "for purging a CDN precisely; `Cache-Tag` has them comma-separated. Absent where the "
+        "server does not name the contents (change sync)."
+    ),
+}
+CONDITIONAL_PARAMETERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="The `ETag` of a copy you hold: 304 with no body while it is still current.",
+    ),
+    OpenApiParameter(
+        "If-Modified-Since",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="The `Last-Modified` of a copy you hold: 304 with no body if unchanged since. "
+        "Ignored when `If-None-Match` is sent.",
+    ),
+]
+
+
+def blank_or_valid_strings(result, generator, request, public):
+    """drf-spectacular writes an optional URL or email as `oneOf [format, maxLength 0]`; an empty
+    string matches both, which `oneOf` forbids. `anyOf` says what is meant."""
+
+    def visit(node):
+        if isinstance(node, dict):
+            options = node.get("oneOf")
+            if isinstance(options, list) and {"type": "string", "maxLength": 0} in options:
+                node["anyOf"] = node.pop("oneOf")
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result)
+    return result
+
+
+def field_selection_parameters(view) -> list[OpenApiParameter]:
+    fields = view.selectable_fields()
+    parameters = [
+        OpenApiParameter(
+            "fields",
+            OpenApiTypes.STR,
+            description="Comma-separated names of the fields to return for each item, e.g. "
+            f"`{','.join(fields[:3])}`; the others are left out. One of: {', '.join(fields)}.",
+        )
+    ]
+    if view.expandable:
+        parameters.append(
+            OpenApiParameter(
+                "expand",
+                {"type": "array", "items": {"type": "string", "enum": view.expandable}},
+                style="form",
+                explode=False,
+                description="Comma-separated relations to embed in full rather than as references, "
+                f"at no extra requests: {', '.join(view.expandable)}.",
+            )
+        )
+    return parameters
+
+
 class AutoSchema(openapi.AutoSchema):
     def _resolve_path_parameters(self, variables):
         parameters = super()._resolve_path_parameters(variables)
@@ -37,12 +118,34 @@ class AutoSchema(openapi.AutoSchema):
                 parameter["description"] = f"Slug of the {model._meta.verbose_name}."
         return parameters
 
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if hasattr(self.view, "selectable_fields") and self.method == "GET":
+            parameters = [*parameters, *field_selection_parameters(self.view)]
+        if self._is_cached():
+            parameters = [*parameters, *CONDITIONAL_PARAMETERS]
+        return parameters
+
+    def _is_cached(self) -> bool:
+        return (
+            self.method == "GET"
+            and self.path.startswith(CACHED_PATH)
+            and not self.path.startswith(UNCACHED_PATH)
+        )
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if self.method == "GET":
             if self._is_list_view() or self.get_filter_backends():
                 responses.setdefault("400", self._problem(INVALID_QUERY, "400", direction))
             responses.setdefault("404", self._problem(NOT_FOUND, "404", direction))
+        if self._is_cached() and "200" in responses:
+            responses["200"]["headers"] = {**responses["200"].get("headers", {}), **CACHE_HEADERS}
+            responses["304"] = {
+                "description": "Not Modified: the copy named by `If-None-Match` (or `If-Modified-Since`) "
+                "is current. No body.",
+                "headers": CACHE_HEADERS,
+            }
         return responses
 
     def _problem(self, response, status, direction):

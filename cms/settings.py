@@ -39,6 +39,21 @@ PREVIEW_URL_TEMPLATE = os.environ.get("PREVIEW_URL_TEMPLATE", "")  # "": link to
 IMAGE_MAX_UPLOAD_BYTES = int(os.environ.get("IMAGE_MAX_UPLOAD_BYTES") or 20 * 1024 * 1024)
 IMAGE_MAX_DIMENSION = int(os.environ.get("IMAGE_MAX_DIMENSION") or 10_000)  # pixels per side
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS") or 50_000_000)  # width × height: decoding cost
+SITE_NAME = os.environ.get("SITE_NAME") or "Newsroom"  # feeds and the news sitemap's publication name
+# Feeds and sitemaps link to the reader's pages on the frontend (cms/frontend.py builds the URLs).
+FRONTEND_BASE_URL = os.environ.get("FRONTEND_BASE_URL") or "http://localhost:3000"
+FRONTEND_ARTICLE_PATH = os.environ.get("FRONTEND_ARTICLE_PATH") or "/articles/{slug}"
+FRONTEND_VIDEO_PATH = os.environ.get("FRONTEND_VIDEO_PATH") or "/videos/{slug}"
+FRONTEND_SECTION_PATH = os.environ.get("FRONTEND_SECTION_PATH") or "/sections/{slug}"
+FRONTEND_TOPIC_PATH = os.environ.get("FRONTEND_TOPIC_PATH") or "/topics/{slug}"
+RESPONSE_CACHE = env_bool("RESPONSE_CACHE", True)  # server-side cache of public responses; 0: off (bench)
+# HTTP caching of the public API (cms/caching.py). A Redis URL shares the response cache between
+# processes; without one each process keeps its own in memory (fine for one process only).
+CACHE_URL = os.environ.get("REDIS_URL") or os.environ.get("CACHE_URL") or ""
+CACHE_MAX_AGE = int(os.environ.get("CACHE_MAX_AGE") or 60)  # seconds browsers and CDNs may reuse a 200
+CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("CACHE_STALE_WHILE_REVALIDATE") or 300)
+CACHE_ERROR_MAX_AGE = int(os.environ.get("CACHE_ERROR_MAX_AGE") or 10)  # 4xx: short, a 404 may go live
+CACHE_SERVER_TTL = int(os.environ.get("CACHE_SERVER_TTL") or 600)  # longest a response is kept server-side
 
 # --- Applications --------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -49,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",  # its templates, for sitemap.xml
     "corsheaders",
     "rest_framework",
     "django_filters",
@@ -60,12 +76,14 @@ INSTALLED_APPS = [
     "newsletters",
     "editorial",
     "seeds",
+    "cms",  # cms/apps.py: connects the cache invalidation signals
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "cms.caching.CacheMiddleware",  # after CORS, so hits get CORS headers; before sessions, which hits skip
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -80,7 +98,7 @@ WSGI_APPLICATION = "cms.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],  # admin templates shared by the apps (cms is not an app)
+        "DIRS": [BASE_DIR / "templates"],  # admin templates shared by the apps
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -92,6 +110,11 @@ TEMPLATES = [
     },
 ]
 
+CACHES = {
+    "default": {"BACKEND": "cms.caching.RedisCache", "LOCATION": CACHE_URL}  # Django's, made faster
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 10_000}}
+}
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -135,7 +158,7 @@ CORS_URLS_REGEX = r"^/api/.*$"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["cms.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "cms.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -160,8 +183,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # ?fields= may leave any field out, so no response field is marked required.
+    "COMPONENT_NO_READ_ONLY_REQUIRED": True,
+    # 3.1: nullable objects are `oneOf [object, null]`, which validators read as meant.
+    "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cms.schema.blank_or_valid_strings",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "cms.publishing.Status",
+        "ContentTypeEnum": ["article", "video"],  # teasers, search results, change sync
     },
 }
 

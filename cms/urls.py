@@ -2,8 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path, re_path
+from django.views.decorators.cache import never_cache
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from articles.feeds import AtomFeed, RssFeed, json_feed
+from articles.sitemaps import news_sitemap, sitemap_index, sitemap_section
 
 from . import exceptions
 from .api import router
@@ -20,8 +24,17 @@ def index(request):
             "docs": request.build_absolute_uri("/api/docs/"),
             "redoc": request.build_absolute_uri("/api/redoc/"),
             "admin": request.build_absolute_uri("/admin/"),
+            "feeds": request.build_absolute_uri("/feeds/rss/"),
+            "sitemap": request.build_absolute_uri("/sitemap.xml"),
         }
     )
+
+
+@never_cache  # a load balancer must hear from this process, not from a cache in front of it
+def health(request):
+    """Liveness for load balancers: a constant body, no database, through the whole middleware
+    stack. Also the bench's baseline (bench/). A plain Django view, so not in the API schema."""
+    return JsonResponse({"status": "ok"})
 
 
 def api_index(request):
@@ -33,12 +46,26 @@ def api_index(request):
 urlpatterns = [
     path("", index),
     path("admin/", admin.site.urls),
+    path("api/health/", health, name="health"),
     path("api/v1/", api_index, name="api-root"),
     path("api/v1/", include(router.urls)),
     path("api/v1/preview/<str:token>/", PreviewView.as_view(), name="preview"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Feeds and sitemaps (articles/feeds.py, articles/sitemaps.py): plain Django views, not in the schema.
+    path("feeds/rss/", RssFeed(), name="feed-rss"),
+    path("feeds/atom/", AtomFeed(), name="feed-atom"),
+    path("feeds/json/", json_feed, name="feed-json"),
+    path("feeds/sections/<slug:section>/rss/", RssFeed(), name="section-feed-rss"),
+    path("feeds/sections/<slug:section>/atom/", AtomFeed(), name="section-feed-atom"),
+    path("feeds/sections/<slug:section>/json/", json_feed, name="section-feed-json"),
+    path("feeds/topics/<slug:topic>/rss/", RssFeed(), name="topic-feed-rss"),
+    path("feeds/topics/<slug:topic>/atom/", AtomFeed(), name="topic-feed-atom"),
+    path("feeds/topics/<slug:topic>/json/", json_feed, name="topic-feed-json"),
+    path("sitemap.xml", sitemap_index, name="sitemap"),
+    path("sitemaps/<str:section>.xml", sitemap_section, name="sitemap-section"),
+    path("sitemap-news.xml", news_sitemap, name="sitemap-news"),
 ]
 if settings.SERVE_MEDIA:  # production serves uploads from a CDN or object storage instead
     # MEDIA_ROOT is read per request rather than at import, so that tests' temporary one is served.

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
 
 class RevisionQuerySet(models.QuerySet):
@@ -71,3 +72,40 @@ class SlugRedirect(models.Model):
 
     def __str__(self):
         return self.old_slug
+
+
+class ChangeLog(models.Model):
+    """Append-only: one row per save of an article or video, and per delete of a visible one
+    (editorial/changes.py writes and reads it). `seq` is the order; rows are never updated. What a
+    partner is told is worked out from these rows and the items as they are when it asks."""
+
+    class Type(models.TextChoices):
+        ARTICLE = "article", "Article"
+        VIDEO = "video", "Video"
+
+    class Change(models.TextChoices):
+        UPSERT = "upsert", "Publicly visible after the change"
+        DELETE = "delete", "Was publicly visible since the previous change, and no longer is"
+        SCHEDULED = "scheduled", "Saved to go live later: served only once it is visible"
+        HIDDEN = "hidden", "Saved while not visible, and not visible since the previous change: never served"
+
+    seq = models.BigAutoField(primary_key=True, help_text="Position in the log; increases with every row.")
+    type = models.CharField(max_length=10, choices=Type.choices)
+    object_id = models.PositiveBigIntegerField(help_text="Id of the article or video.")
+    slug = models.SlugField(
+        max_length=200, db_index=False, help_text="Its slug; for a deletion, the last one the public saw."
+    )
+    change = models.CharField(max_length=10, choices=Change.choices)
+    at = models.DateTimeField(default=timezone.now, help_text="When the change was saved.")
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = "change log entry"
+        verbose_name_plural = "change log"
+        indexes = [
+            models.Index(fields=["at"], name="changelog_at_idx"),  # since=<time>
+            models.Index(fields=["type", "object_id", "at"], name="changelog_item_at_idx"),  # an item's rows
+        ]
+
+    def __str__(self):
+        return f"{self.seq} {self.change} {self.type} {self.object_id}"

@@ -1,8 +1,17 @@
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
+from cms.pagination import bounded_page_size
 from cms.schema import AutoSchema
 
+from .changes import InvalidSince, make_token, position_since, read_changes
+from .serializers import ChangePageSerializer
 from .services import redirect_target_id
 
 
@@ -54,3 +63,60 @@ class SlugRedirectMixin:
         url = reverse(f"{self.basename}-detail", kwargs={self.lookup_url_kwarg or self.lookup_field: current})
         query = self.request.META.get("QUERY_STRING", "")
         return f"{url}?{query}" if query else url
+
+
+CHANGES_PAGE_SIZE, CHANGES_MAX_PAGE_SIZE = 100, 500
+
+
+class ChangeViewSet(viewsets.GenericViewSet):
+    """Change sync for partners mirroring the public content: everything that changed since a
+    point, oldest first. `upsert`: an article or video is publicly visible now (its teaser and
+    detail URL are included); `delete`: it no longer is (unpublished, archived, expired or
+    deleted). Scheduled items appear when they go live and expired ones when they expire, though
+    nobody saved them then. Start without `since` (every visible item, then every change), keep
+    `next_since`, and poll `next`; follow it at once while `has_more`. Each item appears at most
+    once per page, as it is when served; apply changes in order, by `type` and `id`."""
+
+    serializer_class = ChangePageSerializer
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.STR,
+                description="Where to go on from: the `next_since` token of the previous response, or "
+                "an ISO 8601 time (e.g. `2025-01-31T08:00:00Z`: changes at or after it). Without it: "
+                "from the beginning. A token that was altered, or a time in the future, is a 400.",
+            ),
+            OpenApiParameter(
+                "page_size",
+                {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": CHANGES_MAX_PAGE_SIZE,
+                    "default": CHANGES_PAGE_SIZE,
+                },
+                description=f"Changes per page, from 1 to {CHANGES_MAX_PAGE_SIZE}; "
+                f"default {CHANGES_PAGE_SIZE}.",
+            ),
+        ]
+    )
+    def list(self, request):
+        limit = bounded_page_size(request, default=CHANGES_PAGE_SIZE, maximum=CHANGES_MAX_PAGE_SIZE)
+        try:
+            since = position_since(request.query_params.get("since"))
+        except InvalidSince as error:
+            raise ValidationError({"since": [str(error)]}) from None
+        page = read_changes(since=since, limit=limit)
+        token = make_token(page.position)
+        data = {
+            "results": page.changes,
+            "next": replace_query_param(request.build_absolute_uri(), "since", token),
+            "next_since": token,
+            "has_more": page.has_more,
+        }
+        response = Response(self.get_serializer(data).data)
+        response["Cache-Control"] = "no-cache"  # the same URL answers more as changes come in
+        return response

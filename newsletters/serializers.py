@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
+from cms.fields import SelectableFieldsMixin
+
 from .models import Newsletter
 
 
-class NewsletterSerializer(serializers.ModelSerializer):
+class NewsletterSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
     """A newsletter a reader can sign up to."""
 
     class Meta:

@@ -1,10 +1,13 @@
 from rest_framework import viewsets
 
+from cms.caching import SurrogateKeyMixin
+from cms.fields import FieldSelectionMixin
+
 from .models import Newsletter
 from .serializers import NewsletterSerializer
 
 
-class NewsletterViewSet(viewsets.ReadOnlyModelViewSet):
+class NewsletterViewSet(SurrogateKeyMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
     """Newsletters a reader can sign up to. Inactive newsletters are not listed."""
 
     lookup_field = "slug"

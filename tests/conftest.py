@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -15,6 +16,12 @@ def _isolated_media_and_fast_passwords(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_response_cache():
+    """Each test starts with no cached API responses (cms/caching.py), whichever cache is set."""
+    cache.clear()
 
 
 @pytest.fixture

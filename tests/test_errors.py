@@ -27,6 +27,8 @@ def assert_problem(response, status):
         ("page=0", "page"),
         ("page=-1", "page"),
         ("page=1.5", "page"),
+        ("page=%C2%B2", "page"),
+        ("page_size=%C2%B2", "page_size"),
         ("page_size=0", "page_size"),
         ("page_size=101", "page_size"),
         ("page_size=ten", "page_size"),

@@ -106,3 +106,13 @@ def test_visibility_at_the_boundary_times(api_client, monkeypatch, published_off
     assert (detail.status_code == 200) is visible
     assert ([item["slug"] for item in listed] == [article.slug]) is visible
     assert (Article.objects.get(pk=article.pk).state == State.LIVE) is visible
+
+
+def test_rescheduling_before_going_live_moves_the_first_publication_time():
+    now = timezone.now()
+    article = ArticleFactory(status=Status.PUBLISHED, published_at=now + timedelta(days=2))
+
+    article.published_at = now + timedelta(days=1)
+    article.save()
+
+    assert Article.objects.get(pk=article.pk).first_published_at == now + timedelta(days=1)

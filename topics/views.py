@@ -1,13 +1,17 @@
 from rest_framework import viewsets
 
 from articles.models import latest_public_content
+from cms.caching import SurrogateKeyMixin
+from cms.fields import FieldSelectionMixin
 
 from .models import Section, Topic
 from .serializers import SectionDetailSerializer, SectionSerializer, TopicDetailSerializer, TopicSerializer
 
 
-class SectionViewSet(viewsets.ReadOnlyModelViewSet):
+class SectionViewSet(SurrogateKeyMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
     """Sections in navigation order. The detail lists the section's newest published content."""
+
+    detail_keys = ("articles", "videos")  # which are the newest changes with any of them
 
     lookup_field = "slug"
     queryset = Section.objects.all()
@@ -21,8 +25,10 @@ class SectionViewSet(viewsets.ReadOnlyModelViewSet):
         return section
 
 
-class TopicViewSet(viewsets.ReadOnlyModelViewSet):
+class TopicViewSet(SurrogateKeyMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
     """Active topics, by name. The detail lists the topic's newest published content."""
+
+    detail_keys = ("articles", "videos")  # which are the newest changes with any of them
 
     lookup_field = "slug"
 

@@ -1,0 +1,239 @@
+"""Search over articles and videos: one query syntax, two backends.
+
+The syntax is web-search style: words (all must match), "quoted phrases", `OR` between two terms
+(either may match) and `-word` or `-"a phrase"` (must not match).
+
+- PostgreSQL: full-text search (English stemming) on a stored, weighted `search_vector` with a
+  GIN index; ranked by `ts_rank`, with a `ts_headline` snippet.
+- Any other database (SQLite): whole words and phrases matched case-insensitively in the same
+  fields, ranked by where they match, with a snippet cut around the first match.
+
+Each searchable model names its fields and their weights in `search_fields`: "A" (title) above
+"B" (summary) above "C" (body). Callers use `search()`; the search endpoint also
+`combine()`s two searched querysets and `load()`s the page it shows.
+"""
+
+import re
+from dataclasses import dataclass
+from functools import reduce
+from html import escape
+from operator import add, or_
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connections
+from django.db.models import Case, F, FloatField, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Concat
+
+from cms.ordering import RANK
+
+MAX_LENGTH = 200
+CONFIG = "english"
+RANK_WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2}  # ts_rank's defaults; the fallback ranks alike
+SNIPPET_CHARS = 240
+# ts_headline marks matches with these (private-use characters that text never holds), so that
+# the snippet can be HTML-escaped first and the marks turned into <mark> tags afterwards.
+MARK_START, MARK_STOP = "\ue000", "\ue001"
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query. A phrase is a tuple of words; `required` holds one list of alternatives
+    (joined by OR) per term that must match."""
+
+    required: tuple[tuple[tuple[str, ...], ...], ...]
+    excluded: tuple[tuple[str, ...], ...]
+
+    @property
+    def phrases(self) -> list[tuple[str, ...]]:
+        return [phrase for alternatives in self.required for phrase in alternatives]
+
+
+def parse(q: str) -> Query:
+    """Parse the web-search syntax, as PostgreSQL's websearch_to_tsquery reads it. Punctuation
+    separates words: `north-korean` is the phrase "north korean"."""
+    required: list[list[tuple[str, ...]]] = []
+    excluded: list[tuple[str, ...]] = []
+    either = False
+    for negated, quoted, bare in _TOKEN.findall(q):
+        if bare == "OR":
+            either = bool(required)
+            continue
+        text = quoted or bare
+        if bare.startswith("-"):
+            negated, text = "-", bare[1:]
+        phrase = tuple(word.lower() for word in _WORD.findall(text))
+        if not phrase:
+            continue
+        if negated:
+            excluded.append(phrase)
+        elif either:
+            required[-1].append(phrase)
+        else:
+            required.append([phrase])
+        either = False
+    return Query(tuple(tuple(alternatives) for alternatives in required), tuple(excluded))
+
+
+def is_postgresql(queryset: QuerySet) -> bool:
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def search(queryset: QuerySet, q: str) -> QuerySet:
+    """The rows of `queryset` that match `q`, annotated with their `rank` (higher is better)."""
+    if is_postgresql(queryset):
+        query = _ts_query(q)
+        return queryset.filter(search_vector=query).annotate(**{RANK: SearchRank(F("search_vector"), query)})
+    return _search_fallback(queryset, parse(q))
+
+
+def combine(searched: dict[str, QuerySet]) -> QuerySet:
+    """Searched querysets of different models, by type name, as one queryset of rows
+    {type, pk, rank, published_at, updated_at} that can be counted, ordered and sliced."""
+    rows = [
+        queryset.order_by()
+        .annotate(type=Value(kind))
+        .values("pk", "published_at", "updated_at", RANK, "type")
+        for kind, queryset in searched.items()
+    ]
+    first, *others = rows
+    return first.union(*others, all=True) if others else first
+
+
+def load(rows, q: str, sources: dict[str, QuerySet]) -> list:
+    """The items for a page of `combine()`d rows, in the rows' order, each with its `rank` and
+    an HTML `snippet` (text escaped, matches in <mark>): one query per type on the page."""
+    ids: dict[str, list[int]] = {}
+    for row in rows:
+        ids.setdefault(row["type"], []).append(row["pk"])
+    items = {}
+    for kind, pks in ids.items():
+        queryset = sources[kind].filter(pk__in=pks).order_by()
+        # Annotations read the text in SQL, so the sources may leave the long fields unloaded.
+        summary, body = _body_fields(queryset.model)
+        text = Concat(summary, Value("\n"), body, output_field=TextField())
+        if is_postgresql(queryset):
+            queryset = queryset.annotate(search_headline=_headline(text, q))
+        else:
+            queryset = queryset.annotate(search_text=text)
+        items.update({(kind, item.pk): item for item in queryset})
+    query = parse(q)
+    results = []
+    for row in rows:
+        item = items.get((row["type"], row["pk"]))
+        if item is not None:  # unpublished between the two queries
+            item.rank = round(row[RANK], 6)
+            item.snippet = _snippet(item, query)
+            results.append(item)
+    return results
+
+
+def refresh_search_vectors(queryset: QuerySet) -> int:
+    """Recompute the stored `search_vector` of these rows from their fields (PostgreSQL only;
+    elsewhere search reads the fields themselves). `save()` calls it; bulk loads call it once."""
+    if not is_postgresql(queryset):
+        return 0
+    vector = reduce(
+        add,
+        (
+            SearchVector(name, weight=weight, config=CONFIG)
+            for name, weight in queryset.model.search_fields.items()
+        ),
+    )
+    return queryset.update(search_vector=vector)
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+def _ts_query(q: str) -> SearchQuery:
+    return SearchQuery(q, search_type="websearch", config=CONFIG)
+
+
+def _body_fields(model) -> list[str]:
+    """The summary and body fields, where snippets come from: the title is shown anyway."""
+    return [name for name, weight in model.search_fields.items() if weight != "A"]
+
+
+def _headline(text, q: str) -> SearchHeadline:
+    return SearchHeadline(
+        text,
+        _ts_query(q),
+        config=CONFIG,
+        start_sel=MARK_START,
+        stop_sel=MARK_STOP,
+        max_words=35,
+        min_words=15,
+        max_fragments=2,
+        fragment_delimiter=" … ",
+    )
+
+
+# --- Other databases -------------------------------------------------------------------------
+def _pattern(phrase: tuple[str, ...]) -> str:
+    """A regular expression for a whole word or phrase, whatever lies between its words."""
+    return r"\b" + r"\W+".join(re.escape(word) for word in phrase) + r"\b"
+
+
+def _anywhere(model, pattern: str) -> Q:
+    return reduce(or_, (Q(**{f"{name}__iregex": pattern}) for name in model.search_fields))
+
+
+def _search_fallback(queryset: QuerySet, query: Query) -> QuerySet:
+    model = queryset.model
+    if not query.required:
+        return queryset.none()
+    condition = Q()
+    for alternatives in query.required:
+        condition &= reduce(or_, (_anywhere(model, _pattern(phrase)) for phrase in alternatives))
+    for phrase in query.excluded:
+        condition &= ~_anywhere(model, _pattern(phrase))
+    any_phrase = "|".join(_pattern(phrase) for phrase in query.phrases)
+    rank = reduce(
+        add,
+        (
+            Case(
+                When(Q(**{f"{name}__iregex": any_phrase}), then=Value(RANK_WEIGHTS[weight])),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+            for name, weight in model.search_fields.items()
+        ),
+    )
+    return queryset.filter(condition).annotate(**{RANK: rank})
+
+
+# --- Snippets ----------------------------------------------------------------------------------
+def _snippet(item, query: Query) -> str:
+    headline = getattr(item, "search_headline", None)
+    if headline is not None:
+        return escape(" ".join(headline.split())).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+    return highlight(" ".join(item.search_text.split()), query)
+
+
+def highlight(text: str, query: Query, *, length: int = SNIPPET_CHARS) -> str:
+    """A window of `text` around its first match of `query`, HTML-escaped, with the matches in
+    <mark>; the start of the text when nothing in it matches. `…` marks a cut."""
+    phrases = query.phrases
+    matcher = re.compile("|".join(_pattern(phrase) for phrase in phrases), re.IGNORECASE) if phrases else None
+    first = matcher.search(text) if matcher else None
+    start = 0
+    if first is not None and first.start() > length // 4:
+        start = text.rfind(" ", 0, first.start() - length // 4) + 1  # from a word, a little before
+    end = len(text)
+    if end - start > length:
+        cut = text.rfind(" ", start, start + length)
+        end = cut if cut > start else start + length
+    window = text[start:end]
+    parts, position = [], 0
+    for match in matcher.finditer(window) if matcher else ():
+        parts += [escape(window[position : match.start()]), f"<mark>{escape(match.group())}</mark>"]
+        position = match.end()
+    parts.append(escape(window[position:]))
+    return ("… " if start else "") + "".join(parts) + (" …" if end < len(text) else "")
+
+
+def refresh_after_save(item, update_fields) -> None:
+    """Keeps a saved item's stored vector in step with the fields it is made of."""
+    if update_fields is None or not set(item.search_fields).isdisjoint(update_fields):
+        refresh_search_vectors(type(item)._base_manager.using(item._state.db).filter(pk=item.pk))

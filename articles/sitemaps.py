@@ -1,0 +1,163 @@
+"""sitemap.xml (an index of one sitemap per kind of page, each split in pages of 50,000 URLs by
+django.contrib.sitemaps) and a Google News sitemap of the articles of the last two days. Only
+publicly visible articles and videos, and active topics; URLs are the frontend's pages."""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
+from django.db.models import Max, OuterRef, Subquery
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from cms.exceptions import PROBLEM_CONTENT_TYPE, problem
+from cms.frontend import frontend_url
+from cms.representation import iso
+from topics.models import Section, Topic
+
+from .models import Article, Video
+
+NEWS_WINDOW = timedelta(days=2)  # Google News reads articles of the last two days only
+NEWS_LIMIT = 1000  # and at most 1,000 URLs per news sitemap
+
+
+class FrontendSitemap(Sitemap):
+    """Locations on the frontend's host, whatever host serves the sitemap."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.FRONTEND_BASE_URL).scheme or "https"
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.FRONTEND_BASE_URL).netloc
+
+    def location(self, item):
+        parts = urlsplit(frontend_url(item))
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class PublishableSitemap(FrontendSitemap):
+    model = None
+
+    def items(self):
+        # Oldest first, so that new items land on the last page and the others stay put.
+        return self.model.objects.published().only("pk", "slug", "published_at", "updated_at").order_by("pk")
+
+    def lastmod(self, item):
+        return max(item.published_at, item.updated_at)
+
+    def get_latest_lastmod(self):
+        newest = self.model.objects.published().aggregate(Max("published_at"), Max("updated_at"))
+        return max(filter(None, newest.values()), default=None)
+
+
+class ArticleSitemap(PublishableSitemap):
+    model = Article
+
+
+class VideoSitemap(PublishableSitemap):
+    model = Video
+
+
+def _newest_content(lookup: str):
+    """Annotations: when the newest publicly visible article and video under each row changed."""
+    return {
+        f"{model._meta.model_name}_updated": Subquery(
+            model.objects.published()
+            .filter(**{lookup: OuterRef("pk")})
+            .order_by("-updated_at")
+            .values("updated_at")[:1]
+        )
+        for model in (Article, Video)
+    }
+
+
+class TaxonomySitemap(FrontendSitemap):
+    """Sections and topics: last modified when their newest content was."""
+
+    def lastmod(self, item):
+        return max(filter(None, [item.article_updated, item.video_updated]), default=None)
+
+    def get_latest_lastmod(self):
+        return max(filter(None, [self.lastmod(item) for item in self.items()]), default=None)
+
+
+class SectionSitemap(TaxonomySitemap):
+    def items(self):
+        return Section.objects.annotate(**_newest_content("section")).order_by("pk")
+
+
+class TopicSitemap(TaxonomySitemap):
+    def items(self):
+        return Topic.objects.active().annotate(**_newest_content("topics")).order_by("pk")
+
+
+class NewsSitemap(FrontendSitemap):
+    """Google News: https://developers.google.com/search/docs/crawling-indexing/sitemaps/news-sitemap"""
+
+    limit = NEWS_LIMIT
+
+    def items(self):
+        recent = Article.objects.published().filter(published_at__gte=timezone.now() - NEWS_WINDOW)
+        return recent.only("pk", "slug", "headline", "published_at", "updated_at")[:NEWS_LIMIT]
+
+    def lastmod(self, item):
+        return max(item.published_at, item.updated_at)
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        publication = {"name": settings.SITE_NAME, "language": news_language(settings.LANGUAGE_CODE)}
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        for url in urls:
+            article = url["item"]
+            url["news"] = {
+                "publication": publication,
+                "publication_date": iso(article.published_at),
+                "title": article.headline,
+            }
+        return urls
+
+
+def news_language(language_code: str) -> str:
+    """Google News wants an ISO 639 code: `en` for `en-gb`; Chinese keeps its script (zh-cn, zh-tw)."""
+    code = language_code.lower()
+    return code if code in ("zh-cn", "zh-tw") else code.split("-")[0]
+
+
+SITEMAPS = {
+    "articles": ArticleSitemap,
+    "videos": VideoSitemap,
+    "sections": SectionSitemap,
+    "topics": TopicSitemap,
+}
+
+
+def _invalid_page(request: HttpRequest) -> JsonResponse | None:
+    """A 400 problem document for a `?p=` that is not a page number (Django's view would 404)."""
+    page = request.GET.get("p", "1")
+    if page.isascii() and page.isdigit() and int(page) >= 1:
+        return None
+    error = {"detail": f"Must be a whole number of at least 1, not {page[:40]!r}.", "parameter": "p"}
+    body = problem(400, "One or more query parameters are invalid.", code="invalid", errors=[error])
+    return JsonResponse(body, status=400, content_type=PROBLEM_CONTENT_TYPE)
+
+
+@require_safe
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    """/sitemap.xml: every page of every sitemap below, with its last modification."""
+    return sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap-section")
+
+
+@require_safe
+def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    """One page (`?p=`, from 1) of the sitemap of articles, videos, sections or topics."""
+    return _invalid_page(request) or sitemap_views.sitemap(request, SITEMAPS, section=section)
+
+
+@require_safe
+def news_sitemap(request: HttpRequest) -> HttpResponse:
+    """/sitemap-news.xml: articles published in the last two days, newest first."""
+    if invalid := _invalid_page(request):
+        return invalid
+    return sitemap_views.sitemap(request, {"news": NewsSitemap}, template_name="articles/sitemap_news.xml")

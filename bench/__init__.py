@@ -1,0 +1,1 @@
+"""Data generator and load benchmark: see bench/README.md."""

@@ -1,0 +1,549 @@
+"""HTTP caching of the public API, in one place: validators, Cache-Control, the server-side cache
+of responses and its invalidation.
+
+Every GET (and HEAD) under /api/v1/, except /api/v1/preview/, goes through `CacheMiddleware`:
+
+- Anonymous 200s get a strong `ETag` (MD5 of the body), `Last-Modified`, `Cache-Control: public,
+  max-age=CACHE_MAX_AGE, stale-while-revalidate=CACHE_STALE_WHILE_REVALIDATE`, `Vary: Accept,
+  Origin`, and `Surrogate-Key` / `Cache-Tag` naming the objects in the body, so a CDN can purge
+  precisely. `If-None-Match` (or, without it, `If-Modified-Since`) answers 304 with those headers.
+- `Last-Modified` is when this cache first stored the body it serves now: kept while rebuilds give
+  the same body, moved on (at least a second) when the body changes. Timestamps inside the content
+  would miss changes that have none (an item unpublished from a list, a topic renamed). A response
+  not stored says when it was made, and only its ETag can give a 304.
+- Redirects get `public, max-age=CACHE_MAX_AGE`; 4xx `public, max-age=CACHE_ERROR_MAX_AGE` (short:
+  a 404 may become a page any minute); 429 and 5xx `no-store`. Requests with credentials (a
+  session cookie of a logged-in user, an Authorization header) get `private, no-store` and are
+  never stored nor answered from the cache. A view's own Cache-Control is kept: a private or
+  no-store one as the whole answer, another (e.g. no-cache) with validators, never stored.
+- Published-ness changes with no write when a scheduled item's time comes or an item expires, so
+  no response is cached, here or by max-age downstream, past the next such instant.
+
+The server-side cache (Django's "default" cache: local memory, or Redis with REDIS_URL) keeps
+anonymous 200s of views that name their contents (`SurrogateKeyMixin`, `add_surrogate_keys`), per
+scheme, host, path, normalised query string and Accept. Hits are answered here, before URL
+resolution, sessions and DRF: one cache round trip for the entry and the global token, and one
+more for the entry's key versions only when something changed since this process last checked.
+
+Invalidation is by key versions: every key (`article-12`, `topic-3`, or `articles` for lists whose
+membership changes when any article is saved) has a random version in the cache; an entry keeps
+the versions of its keys from when it was built and is served only while they are all unchanged.
+Signals (connected by cms.apps) give new versions to the keys a write affects, at once and again
+after the transaction commits (a response rendered from the data as it was before the commit may
+be stored in between). A global token changes with every such change: it lets a process skip
+re-checking an entry's keys while nothing has changed since it last did, and it stops an entry
+from being stored when anything changed while it was being rendered.
+"""
+
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import Iterable
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.backends import redis
+from django.db import models, transaction
+from django.db.models import Min
+from django.db.models.signals import m2m_changed, post_save, pre_delete
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.http import http_date, parse_http_date_safe
+
+from .publishing import Status
+
+logger = logging.getLogger(__name__)
+
+CACHED_PATH = "/api/v1/"
+UNCACHED_PATH = "/api/v1/preview/"  # signed draft previews: private, no-store (cms/preview.py)
+PRIVATE = "private, no-store"
+VARY = "Accept, Origin"
+
+# Models whose objects responses name: key prefix, and the key of lists of them.
+KEYS = {
+    "articles.Article": ("article", "articles"),
+    "articles.Video": ("video", "videos"),
+    "articles.Author": ("author", "authors"),
+    "articles.Image": ("image", "images"),
+    "topics.Topic": ("topic", "topics"),
+    "topics.Section": ("section", "sections"),
+    "newsletters.Newsletter": ("newsletter", "newsletters"),
+}
+# Lists filter by these objects' slugs, and their pages list the newest content.
+ALSO_CHANGES = {
+    "topics.Topic": {"articles", "videos"},
+    "topics.Section": {"articles", "videos"},
+    "articles.Author": {"articles"},
+}
+WATCHED = [*KEYS, "articles.RelatedContent"]
+WATCHED_M2M = [("articles.Article", "topics"), ("articles.Article", "authors"), ("articles.Video", "topics")]
+
+GLOBAL_KEY = "api:token"
+SCHEDULE_KEY = "api:next-transition"
+SCHEDULE_VERSION_KEYS = ("api:v:articles", "api:v:videos")
+VERSION_TIMEOUT = 7 * 24 * 3600  # a version that expired is made anew: entries holding the old one miss
+CONDITIONAL_HEADERS = ("ETag", "Last-Modified", "Vary", "Surrogate-Key", "Cache-Tag")
+
+# Per process: entries whose key versions were checked while the global token was as noted.
+_checked: dict[str, tuple[int, object]] = {}
+
+
+# --- Naming what a response contains -----------------------------------------------------------
+def add_surrogate_keys(response, objects: Iterable = (), keys: Iterable[str] = ()) -> None:
+    """Record the model objects a response was built from (with whatever they have loaded:
+    select_related, prefetches, lists set on them such as `latest`) and extra keys such as
+    `articles`. The middleware names them in Surrogate-Key and keeps the response in the server
+    cache; a response without this call is never stored there."""
+    response.surrogate_objects = [*getattr(response, "surrogate_objects", ()), *objects]
+    response.surrogate_keys = {*getattr(response, "surrogate_keys", ()), *keys}
+
+
+class SurrogateKeyMixin:
+    """Viewset mixin: names the objects of each list page and detail response. A list also depends
+    on which objects of its model are visible (the `articles` key for articles); `detail_keys`
+    adds keys for detail pages that list other content (a topic page: `articles`, `videos`)."""
+
+    detail_keys: tuple[str, ...] = ()
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            self._served = (page, [KEYS[queryset.model._meta.label][1]])
+        return page
+
+    def get_object(self):
+        obj = super().get_object()
+        self._served = ([obj], self.detail_keys)
+        return obj
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        served = getattr(self, "_served", None)
+        if served is not None and response.status_code == 200:
+            add_surrogate_keys(response, *served)
+        return response
+
+
+_plans: dict[type, tuple] = {}
+EMBEDDING = {"articles.Article": "body"}  # body blocks embed images and videos by id
+
+
+def _plan(model) -> tuple:
+    """What to read of a model's objects, worked out once: its key prefix, the primary key, foreign
+    keys to articles and videos (which may be hidden now and shown once published), the field
+    holding embeds, and its own attributes (anything else set on an object is looked into)."""
+    if model not in _plans:
+        meta = model._meta
+        foreign_keys = [
+            (field.attname, KEYS[field.related_model._meta.label][0])
+            for field in meta.concrete_fields
+            if field.many_to_one and field.related_model._meta.label in ("articles.Article", "articles.Video")
+        ]
+        own = {field.attname for field in meta.concrete_fields} | {"_state", "_prefetched_objects_cache"}
+        prefix = KEYS[meta.label][0] if meta.label in KEYS else None
+        _plans[model] = (prefix, meta.pk.attname, foreign_keys, EMBEDDING.get(meta.label), own)
+    return _plans[model]
+
+
+def _collect(objects: Iterable, keys: set[str], seen: set) -> None:
+    """Keys of the objects and of everything they have loaded, without a query: select_related,
+    prefetches, lists set on them (`latest`). A foreign key to an article or video counts even when
+    it is not shown (a lead video not yet published): publishing it changes the response."""
+    stack = list(objects)
+    while stack:
+        obj = stack.pop()
+        if not isinstance(obj, models.Model):
+            continue
+        prefix, pk_name, foreign_keys, embedding, own = _plan(type(obj))
+        values = obj.__dict__
+        pk = values.get(pk_name)
+        if (type(obj), pk) in seen:
+            continue
+        seen.add((type(obj), pk))
+        if prefix is not None:
+            keys.add(f"{prefix}-{pk}")
+        for attname, target in foreign_keys:
+            if (value := values.get(attname)) is not None:
+                keys.add(f"{target}-{value}")
+        if embedding is not None:
+            for block in values.get(embedding) or ():
+                kind = block.get("type") if isinstance(block, dict) else None
+                if kind in ("image", "video") and isinstance(block.get(kind), int):
+                    keys.add(f"{kind}-{block[kind]}")
+        stack.extend(values["_state"].fields_cache.values())
+        for queryset in values.get("_prefetched_objects_cache", {}).values():
+            stack.extend(queryset._result_cache or ())
+        for name in values.keys() - own:
+            value = values[name]
+            if isinstance(value, models.Model):
+                stack.append(value)
+            elif isinstance(value, models.QuerySet):
+                stack.extend(value._result_cache or ())
+            elif isinstance(value, list | tuple):
+                stack.extend(value)
+
+
+def surrogate_keys(response) -> list[str] | None:
+    """The keys a response names, sorted; None if its view did not name what it contains."""
+    if not hasattr(response, "surrogate_keys"):
+        return None
+    keys = set(response.surrogate_keys)
+    _collect(response.surrogate_objects, keys, set())
+    return sorted(keys)
+
+
+# --- Invalidation ------------------------------------------------------------------------------
+def _token() -> int:
+    return secrets.randbits(62)
+
+
+def _version_key(key: str) -> str:
+    return f"api:v:{key}"
+
+
+def purge(keys: Iterable[str]) -> None:
+    """Stop serving every cached response that names one of `keys`: now, and again when the
+    current transaction commits."""
+    keys = frozenset(keys)
+    if not keys:
+        return
+    _bump(keys)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _bump(keys))
+
+
+def _bump(keys: frozenset[str]) -> None:
+    try:
+        # The token changes before (so nothing rendered meanwhile is stored) and after (so no
+        # process keeps trusting an entry it checked in between).
+        cache.set(GLOBAL_KEY, _token(), None)
+        cache.set_many({_version_key(key): _token() for key in keys}, VERSION_TIMEOUT)
+        cache.set(GLOBAL_KEY, _token(), None)
+    except Exception:
+        # Editing goes on; stale entries end within CACHE_SERVER_TTL.
+        logger.exception("Could not invalidate cached API responses for %s", sorted(keys))
+        return
+    if not keys.isdisjoint({"articles", "videos"}):
+        _refresh_schedule()  # here, so that reads need no query for it
+
+
+def keys_changed_by(obj: models.Model) -> set[str]:
+    """The keys of every response that a change to `obj` (saved or deleted) may change."""
+    label = obj._meta.label
+    if label == "articles.RelatedContent":
+        return {f"article-{obj.article_id}"}
+    prefix, list_key = KEYS[label]
+    keys = {f"{prefix}-{obj.pk}", list_key, *ALSO_CHANGES.get(label, ())}
+    if label in ("articles.Article", "articles.Video", "topics.Topic"):
+        # Responses that leave it out while it is hidden: the articles showing it as related
+        # content or lead video, and the items showing it as a topic while it is active.
+        Article, RelatedContent = (
+            apps.get_model("articles.Article"),
+            apps.get_model("articles.RelatedContent"),
+        )
+        if label == "topics.Topic":
+            for model in (Article, apps.get_model("articles.Video")):
+                name = KEYS[model._meta.label][0]
+                tagged = model.topics.through.objects.filter(topic_id=obj.pk)
+                keys.update(f"{name}-{pk}" for pk in tagged.values_list(f"{name}_id", flat=True))
+        else:
+            target = "target_article" if label == "articles.Article" else "target_video"
+            owners = set(
+                RelatedContent.objects.filter(**{target: obj.pk}).values_list("article_id", flat=True)
+            )
+            if label == "articles.Video":
+                owners.update(Article.objects.filter(lead_video=obj.pk).values_list("pk", flat=True))
+            keys.update(f"article-{pk}" for pk in owners)
+    return keys
+
+
+def _object_changed(sender, instance, **kwargs) -> None:
+    purge(keys_changed_by(instance))
+
+
+def _relations_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+    """Topics or authors added to or removed from articles and videos (from either side)."""
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if not reverse:
+        owner, pks = type(instance), [instance.pk]
+    else:
+        owner, pks = model, pk_set
+        if pks is None:  # cleared from the topic's or author's side: whichever items had it
+            source = next(f.attname for f in sender._meta.fields if f.related_model is type(instance))
+            target = next(f.attname for f in sender._meta.fields if f.related_model is model)
+            pks = sender.objects.filter(**{source: instance.pk}).values_list(target, flat=True)
+    prefix, list_key = KEYS[owner._meta.label]
+    purge({list_key, *(f"{prefix}-{pk}" for pk in pks)})
+
+
+def connect_signals() -> None:
+    for label in WATCHED:
+        model = apps.get_model(label)
+        post_save.connect(_object_changed, sender=model, dispatch_uid=f"cms-caching-save-{label}")
+        pre_delete.connect(_object_changed, sender=model, dispatch_uid=f"cms-caching-delete-{label}")
+    for label, field in WATCHED_M2M:
+        through = getattr(apps.get_model(label), field).through
+        m2m_changed.connect(_relations_changed, sender=through, dispatch_uid=f"cms-caching-{label}-{field}")
+
+
+# --- Scheduled transitions ---------------------------------------------------------------------
+def _soonest_transition():
+    """The next instant an article or video goes live or expires with no write: one query."""
+    now = timezone.now()
+    parts = [
+        model.objects.filter(status=Status.PUBLISHED, **{f"{field}__gt": now})
+        .order_by()
+        .values("status")
+        .annotate(at=Min(field))
+        .values_list("at", flat=True)
+        for model in (apps.get_model("articles.Article"), apps.get_model("articles.Video"))
+        for field in ("published_at", "expires_at")
+    ]
+    instants = [at for at in parts[0].union(*parts[1:], all=True) if at is not None]
+    return min(instants, default=None)
+
+
+def _current_versions(version_keys) -> tuple:
+    found = cache.get_many(version_keys)
+    missing = {key: _token() for key in version_keys if key not in found}
+    if missing:
+        cache.set_many(missing, VERSION_TIMEOUT)
+        found.update(missing)
+    return tuple(found[key] for key in version_keys)
+
+
+def _refresh_schedule() -> float | None:
+    versions = _current_versions(SCHEDULE_VERSION_KEYS)  # before the query: a change meanwhile shows
+    soonest = _soonest_transition()
+    at = soonest.timestamp() if soonest is not None else None
+    cache.set(SCHEDULE_KEY, (at, versions), VERSION_TIMEOUT)
+    return at
+
+
+def next_transition() -> float | None:
+    """As a timestamp; kept in the cache while no article or video changes and it is ahead."""
+    found = cache.get_many([SCHEDULE_KEY, *SCHEDULE_VERSION_KEYS])
+    if (stored := found.get(SCHEDULE_KEY)) is not None:
+        at, versions = stored
+        current = tuple(found.get(key) for key in SCHEDULE_VERSION_KEYS)
+        if versions == current and (at is None or at > timezone.now().timestamp()):
+            return at
+    return _refresh_schedule()
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+def public_cache_control(
+    seconds_left: float | None, max_age: int | None = None, revalidate: bool = True
+) -> str:
+    """`public, max-age=..., stale-while-revalidate=...`, never reaching past `seconds_left`."""
+    max_age = settings.CACHE_MAX_AGE if max_age is None else max_age
+    stale = settings.CACHE_STALE_WHILE_REVALIDATE if revalidate else 0
+    if seconds_left is not None:
+        max_age = max(0, min(max_age, int(seconds_left)))
+        stale = max(0, min(stale, int(seconds_left) - max_age))
+    return (
+        f"public, max-age={max_age}, stale-while-revalidate={stale}"
+        if stale
+        else f"public, max-age={max_age}"
+    )
+
+
+def _not_modified(request, etag: str, last_modified: int | None) -> bool:
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:  # when present, If-Modified-Since is ignored (RFC 9110 13.2.2)
+        tags = (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
+        return if_none_match.strip() == "*" or etag in tags
+    since = request.META.get("HTTP_IF_MODIFIED_SINCE")
+    if since and last_modified is not None:
+        since = parse_http_date_safe(since)
+        return since is not None and last_modified <= since
+    return False
+
+
+def _cache_key(request) -> str:
+    query = request.META.get("QUERY_STRING", "")
+    if query:  # the same parameters in another order are the same request
+        query = "&".join(sorted(query.split("&"), key=lambda pair: pair.partition("=")[0]))
+    host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
+    accept = request.META.get("HTTP_ACCEPT", "")
+    url = f"{request.scheme}://{host}{request.path}?{query}\n{accept}"
+    return "api:r:" + hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()
+
+
+class CacheMiddleware:
+    """Goes right after CorsMiddleware (so CORS headers are added to hits too) and before the
+    session and authentication middleware, which hits skip."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if (
+            request.method not in ("GET", "HEAD")
+            or not path.startswith(CACHED_PATH)
+            or path.startswith(UNCACHED_PATH)
+        ):
+            return self.get_response(request)
+        cookie = settings.SESSION_COOKIE_NAME in request.COOKIES
+        credentials = cookie or "HTTP_AUTHORIZATION" in request.META
+        key = entry = token = None
+        if settings.RESPONSE_CACHE and not credentials:
+            key = _cache_key(request)
+            try:
+                found = cache.get_many([key, GLOBAL_KEY])
+                entry, token = found.get(key), found.get(GLOBAL_KEY)
+                if token is None:
+                    cache.add(GLOBAL_KEY, _token(), None)
+                    token = cache.get(GLOBAL_KEY)
+                elif entry is not None and (response := self.hit(request, key, entry, token)) is not None:
+                    return response
+            except Exception:
+                logger.exception("API response cache unavailable")
+                key = None
+        response = self.get_response(request)
+        own = response.get("Cache-Control")  # a view may decide (e.g. never_cache): it is kept
+        if own is not None and ("private" in own or "no-store" in own):
+            return response
+        user = getattr(request, "user", None)
+        if credentials and (
+            "HTTP_AUTHORIZATION" in request.META or (user is not None and user.is_authenticated)
+        ):
+            response["Cache-Control"] = PRIVATE  # staff see what the public sees, but keep it private
+            return response
+        if response.cookies:
+            response["Cache-Control"] = PRIVATE  # a shared cache must not hand a cookie on
+            return response
+        return self.miss(request, response, key if own is None else None, entry, token, own)
+
+    def hit(self, request, key, entry, token):
+        entry_id, content, headers, etag, last_modified, valid_until, version_keys, versions = entry
+        seconds_left = None
+        if valid_until is not None:
+            seconds_left = valid_until - timezone.now().timestamp()
+            if seconds_left <= 0:
+                return None
+        if _checked.get(key) != (entry_id, token):
+            current = cache.get_many(version_keys)
+            if any(current.get(k) != v for k, v in zip(version_keys, versions, strict=True)):
+                return None
+            _remember(key, entry_id, token)
+        if _not_modified(request, etag, last_modified):
+            response = HttpResponseNotModified(
+                headers={h: headers[h] for h in CONDITIONAL_HEADERS if h in headers}
+            )
+        else:
+            response = HttpResponse(content, headers=headers)
+        response["Cache-Control"] = public_cache_control(seconds_left)
+        response["X-Cache"] = "HIT"
+        return response
+
+    def miss(self, request, response, key, previous, token, own=None):
+        status = response.status_code
+        if status == 429 or status >= 500:
+            response["Cache-Control"] = own or "no-store"
+            return response
+        keys = surrogate_keys(response) if status == 200 else None
+        valid_until = None
+        # Only articles and videos come and go with the clock; unnamed contents may hold some.
+        if own is None and (keys is None or any(k.startswith(("article", "video")) for k in keys)):
+            try:
+                valid_until = next_transition()
+            except Exception:
+                logger.exception("API response cache unavailable")
+                key = None
+        seconds_left = None if valid_until is None else valid_until - timezone.now().timestamp()
+        response["Vary"] = VARY  # not Cookie: responses to anonymous requests are the same for all
+        if status >= 400:
+            response["Cache-Control"] = own or public_cache_control(
+                seconds_left, settings.CACHE_ERROR_MAX_AGE, revalidate=False
+            )
+            return response
+        if status != 200 or response.streaming:  # redirects (e.g. an old slug's 301): bounded too
+            response["Cache-Control"] = own or public_cache_control(seconds_left, revalidate=False)
+            return response
+
+        if keys:
+            response["Surrogate-Key"] = " ".join(keys)
+            response["Cache-Tag"] = ",".join(keys)
+        etag = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+        now = int(time.time())
+        stored = key is not None and keys is not None
+        if not stored:
+            last_modified = now
+        elif previous is not None and previous[3] == etag:
+            last_modified = previous[4]
+        else:
+            last_modified = max(now, previous[4] + 1) if previous is not None else now
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        if stored:
+            try:
+                stored = self.store(key, response, etag, last_modified, valid_until, keys, token)
+            except Exception:
+                logger.exception("API response cache unavailable")
+                stored = False
+        response["Cache-Control"] = own or public_cache_control(seconds_left)
+        # Without a stored history the date says only "not before now": no 304 from it alone.
+        if _not_modified(request, etag, last_modified if stored else None):
+            not_modified = HttpResponseNotModified()
+            for header in (*CONDITIONAL_HEADERS, "Cache-Control"):
+                if response.has_header(header):
+                    not_modified[header] = response[header]
+            response = not_modified
+        response["X-Cache"] = "MISS"
+        return response
+
+    def store(self, key, response, etag, last_modified, valid_until, keys, token) -> bool:
+        version_keys = tuple(_version_key(k) for k in keys)
+        found = cache.get_many([*version_keys, GLOBAL_KEY])  # the token last: see the module docstring
+        if found.get(GLOBAL_KEY) != token:
+            return False  # something changed while this response was rendered
+        missing = {k: _token() for k in version_keys if k not in found}
+        if missing:
+            cache.set_many(missing, VERSION_TIMEOUT)
+            found.update(missing)
+        headers = dict(response.items())  # Cache-Control is not set yet: it is worked out per hit
+        entry_id = _token()
+        versions = tuple(found[k] for k in version_keys)
+        entry = (
+            entry_id,
+            response.content,
+            headers,
+            etag,
+            last_modified,
+            valid_until,
+            version_keys,
+            versions,
+        )
+        cache.set(key, entry, settings.CACHE_SERVER_TTL)
+        _remember(key, entry_id, token)
+        return True
+
+
+def _remember(key: str, entry_id: int, token) -> None:
+    if len(_checked) > 10_000:
+        _checked.clear()
+    _checked[key] = (entry_id, token)
+
+
+# --- The Redis backend -------------------------------------------------------------------------
+class _RedisCacheClient(redis.RedisCacheClient):
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        clients = self.__dict__.setdefault("_clients", {})
+        if index not in clients:
+            clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return clients[index]
+
+
+class RedisCache(redis.RedisCache):
+    """Django's Redis cache, with one client per connection pool rather than a new one for every
+    call: making a redis-py client costs more than the round trip to Redis that a hit is."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _RedisCacheClient

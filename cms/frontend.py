@@ -1,0 +1,30 @@
+"""Where readers see our content: the frontend's pages, not the API. Feeds and sitemaps link there.
+The one place that builds frontend URLs, from FRONTEND_BASE_URL and the FRONTEND_*_PATH settings."""
+
+from urllib.parse import quote, urlsplit
+
+from django.conf import settings
+from django.db.models import Model
+
+# Model label -> setting holding the page's path template ({slug} and {id} are filled in).
+PATH_SETTINGS = {
+    "articles.article": "FRONTEND_ARTICLE_PATH",
+    "articles.video": "FRONTEND_VIDEO_PATH",
+    "topics.section": "FRONTEND_SECTION_PATH",
+    "topics.topic": "FRONTEND_TOPIC_PATH",
+}
+
+
+def frontend_url(obj: Model | None = None) -> str:
+    """Absolute URL of the reader's page for an article, video, section or topic; of the home
+    page for None."""
+    base = settings.FRONTEND_BASE_URL.rstrip("/")
+    if obj is None:
+        return f"{base}/"
+    template = getattr(settings, PATH_SETTINGS[obj._meta.label_lower])
+    return base + template.format(slug=quote(obj.slug), id=obj.pk)
+
+
+def frontend_host() -> str:
+    """The frontend's host name, without port: the authority of our stable feed ids."""
+    return urlsplit(settings.FRONTEND_BASE_URL).hostname or "localhost"
