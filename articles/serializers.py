@@ -240,32 +240,37 @@ BODY_BLOCK_SCHEMA = PolymorphicProxySerializer(
 )
 
 
+def body_data(blocks: list[dict], context: dict) -> list[dict]:
+    """Blocks as stored, with embedded images and videos resolved through `context["embeds"]`
+    (loaded by the view: articles.views.load_body_embeds). An embed that is missing or not
+    public is left out."""
+    embeds = context.get("embeds", {"image": {}, "video": {}})
+    served = []
+    for block in blocks:
+        kind = block["type"]
+        if kind == "image":
+            image = embeds["image"].get(block["image"])
+            if image is not None:
+                caption = block.get("caption") or image.caption
+                served.append({"type": "image", "image": image_data(image, context), "caption": caption})
+        elif kind == "video":
+            video = embeds["video"].get(block["video"])
+            if video is not None:
+                caption = block.get("caption") or video.title
+                served.append(
+                    {"type": "video", "video": video_embed_data(video, context), "caption": caption}
+                )
+        else:
+            served.append(block)
+    return served
+
+
 @extend_schema_field(BODY_BLOCK_SCHEMA)
 class BodyField(serializers.Field):
-    """Blocks as stored, with embedded images and videos resolved through `context["embeds"]`
-    (loaded by the view). An embed that is missing or not public is left out."""
+    """The body blocks as served (`body_data`)."""
 
     def to_representation(self, blocks):
-        embeds = self.context.get("embeds", {"image": {}, "video": {}})
-        served = []
-        for block in blocks:
-            if block["type"] == "image":
-                image = embeds["image"].get(block["image"])
-                if image is not None:
-                    data = image_data(image, self.context)
-                    served.append(
-                        {"type": "image", "image": data, "caption": block.get("caption") or image.caption}
-                    )
-            elif block["type"] == "video":
-                video = embeds["video"].get(block["video"])
-                if video is not None:
-                    data = video_embed_data(video, self.context)
-                    served.append(
-                        {"type": "video", "video": data, "caption": block.get("caption") or video.title}
-                    )
-            else:
-                served.append(block)
-        return served
+        return body_data(blocks, self.context)
 
 
 class SeoSerializer(serializers.Serializer):
@@ -377,7 +382,7 @@ class ArticleDetailSerializer(ArticleListSerializer):
 
     def represent(self, article):
         context = self.context
-        body = self.fields["body"].to_representation(article.body)
+        body = body_data(article.body, context)
         return {
             **super().represent(article),
             "lead_video": _lead_video(article, context),

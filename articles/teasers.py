@@ -1,6 +1,8 @@
 """Teaser cards: the small shape shared by related content and the latest items of a topic,
 section or author. Kept apart from serializers.py so that topics can use it without a cycle."""
 
+from django.core.files.storage import FileSystemStorage
+from django.utils.encoding import filepath_to_uri
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -26,11 +28,20 @@ class RenditionSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, rendition):  # schema only: ImageSerializer writes renditions itself
-        return absolute(self.context, _storage().url(rendition["path"]))
+        return absolute(self.context, media_url(rendition["path"]))
 
 
 def _storage():
     return Image._meta.get_field("file").storage
+
+
+def media_url(name: str) -> str:
+    """The storage's URL for a stored file. FileSystemStorage's url() goes through urljoin, which
+    shows up in profiles of every list (six URLs per image): for it, join the strings directly."""
+    storage = _storage()
+    if isinstance(storage, FileSystemStorage) and storage.base_url.endswith("/"):
+        return storage.base_url + filepath_to_uri(name).lstrip("/")
+    return storage.url(name)
 
 
 class ImageSerializer(serializers.ModelSerializer):
@@ -72,10 +83,9 @@ class ImageSerializer(serializers.ModelSerializer):
 
 def image_data(image: Image, context: dict) -> dict:
     """ImageSerializer's output, built directly: images appear in almost every response."""
-    storage = _storage()
     return {
         "id": image.pk,
-        "url": absolute(context, storage.url(image.file.name)) if image.file else None,
+        "url": absolute(context, media_url(image.file.name)) if image.file else None,
         "width": image.width,
         "height": image.height,
         "alt_text": image.alt_text,
@@ -83,7 +93,7 @@ def image_data(image: Image, context: dict) -> dict:
         "credit": image.credit,
         "focal_point": image.focal_point,
         "renditions": [
-            {"url": absolute(context, storage.url(r["path"])), "width": r["width"], "height": r["height"]}
+            {"url": absolute(context, media_url(r["path"])), "width": r["width"], "height": r["height"]}
             for r in image.renditions
         ],
     }

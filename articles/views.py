@@ -120,6 +120,7 @@ class SearchViewSet(viewsets.GenericViewSet):
     ordering = "-published_at"
     # Numbered pages only: a relevance order has no position a cursor could resume from.
     pagination_class = PageNumberPagination
+    count_keys = ("articles", "videos")
 
     def get_queryset(self):
         # What the filters are checked against and the schema reads; list() searches both models.

@@ -334,6 +334,36 @@ def next_transition() -> float | None:
     return _refresh_schedule()
 
 
+# --- Values derived from content ------------------------------------------------------------------
+def list_keys(model) -> list[str]:
+    """The key that every change to one of `model`'s objects gives a new version (`articles`)."""
+    found = KEYS.get(model._meta.label)
+    return [found[1]] if found else []
+
+
+def cached_value(name: str, keys: list[str] | tuple[str, ...], compute):
+    """`compute()`, kept in the cache while none of `keys` changes and no scheduled transition
+    passes: for what is dear to work out and changes only with the content (a list's count)."""
+    version_keys = [_version_key(key) for key in keys]
+    found = cache.get_many([name, *version_keys])
+    stored = found.get(name)
+    if stored is not None:
+        value, versions, until = stored
+        current = tuple(found.get(key) for key in version_keys)
+        if (
+            versions == current
+            and None not in current
+            and (until is None or until > timezone.now().timestamp())
+        ):
+            return value
+    versions = _current_versions(version_keys)  # before computing: a change meanwhile shows
+    value = compute()
+    # Only articles and videos come and go with time (scheduled publishing, expiry).
+    until = next_transition() if not {"articles", "videos"}.isdisjoint(keys) else None
+    cache.set(name, (value, versions, until), settings.CACHE_SERVER_TTL)
+    return value
+
+
 # --- HTTP --------------------------------------------------------------------------------------
 def public_cache_control(
     seconds_left: float | None, max_age: int | None = None, revalidate: bool = True

@@ -1,5 +1,7 @@
 """Pagination for every list: numbered pages with a bounded size, and, for feeds, cursors."""
 
+import hashlib
+
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
@@ -9,6 +11,8 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from .caching import cached_value, list_keys
 
 
 def _link(description: str, example: str) -> dict:
@@ -36,6 +40,10 @@ def bounded_page_size(request, *, default: int, maximum: int, name: str = "page_
     return size
 
 
+# Query parameters that change which page or which fields, not which items: they share a count.
+NOT_FILTERS = {"page", "page_size", "cursor", "fields", "expand", "ordering", "format"}
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     """Numbered pages with a bounded size. Bad values are a 400, a page past the end a 404."""
 
@@ -55,11 +63,28 @@ class PageNumberPagination(pagination.PageNumberPagination):
         page_size = self.get_page_size(request)
         page_number = _positive_int(request, self.page_query_param, 1)
         paginator = self.django_paginator_class(queryset, page_size)
+        paginator.count = self._count(queryset, request, view)
         try:
             self.page = paginator.page(page_number)
         except InvalidPage:
             raise NotFound(f"Page {page_number} does not exist; there are {paginator.num_pages}.") from None
         return list(self.page)
+
+    def _count(self, queryset, request, view) -> int:
+        """Counting every matching row is most of the cost of a numbered page on a large table,
+        and it changes only with the content: it is kept until an item of the list's kind (the
+        view's `count_keys`, e.g. `articles`) changes or a scheduled item goes live or expires."""
+        keys = getattr(view, "count_keys", None) or list_keys(queryset.model)
+        if not keys:
+            return queryset.count()
+        params = sorted(
+            (name, value)
+            for name, values in request.query_params.lists()
+            if name not in NOT_FILTERS
+            for value in values
+        )
+        digest = hashlib.md5(repr((request.path, params)).encode(), usedforsecurity=False).hexdigest()
+        return cached_value(f"api:count:{digest}", keys, queryset.count)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -325,3 +325,22 @@ def test_authors_list_and_detail_with_their_latest_public_articles(api_client, d
     assert detail["bio"] == "Covers defence."
     assert [item["slug"] for item in detail["latest"]] == [live.slug]
     assert detail["latest"][0]["type"] == "article"
+
+
+def test_kept_counts_follow_publishing_and_filters(api_client, settings, django_assert_max_num_queries):
+    settings.RESPONSE_CACHE = False  # the count is kept even when whole responses are not
+    topic = TopicFactory()
+    ArticleFactory(live=True, topics=[topic])
+    assert api_client.get("/api/v1/articles/").json()["count"] == 1
+    with django_assert_max_num_queries(3):  # page, topics, authors: the count is kept
+        api_client.get("/api/v1/articles/?page_size=5")
+
+    ArticleFactory(live=True)
+    draft = ArticleFactory(status=Status.DRAFT, topics=[topic])
+
+    assert api_client.get("/api/v1/articles/").json()["count"] == 2
+    assert api_client.get(f"/api/v1/articles/?topic={topic.slug}").json()["count"] == 1
+    draft.status = Status.PUBLISHED
+    draft.save()
+    assert api_client.get(f"/api/v1/articles/?topic={topic.slug}").json()["count"] == 2
+    assert len(api_client.get("/api/v1/articles/").json()["results"]) == 3

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from articles.teasers import TeaserSerializer
+from articles.teasers import TeaserSerializer, teaser_data
 from cms.fields import SelectableFieldsMixin
 
 from .models import Section, Topic
@@ -75,7 +75,10 @@ class SectionDetailSerializer(SectionSerializer):
         fields = [*SectionSerializer.Meta.fields, "latest"]
 
     def represent(self, section):
-        return {**section_data(section), "latest": self.fields["latest"].to_representation(section.latest)}
+        return {
+            **section_data(section),
+            "latest": [teaser_data(item, self.context) for item in section.latest],
+        }
 
 
 class TopicSerializer(SelectableFieldsMixin, TopicRefSerializer):
@@ -101,4 +104,4 @@ class TopicDetailSerializer(TopicSerializer):
         fields = [*TopicSerializer.Meta.fields, "latest"]
 
     def represent(self, topic):
-        return {**topic_data(topic), "latest": self.fields["latest"].to_representation(topic.latest)}
+        return {**topic_data(topic), "latest": [teaser_data(item, self.context) for item in topic.latest]}
