@@ -331,6 +331,16 @@ class Article(Publishable):
         help_text="For search: the weighted words of `search_fields`, kept on save (PostgreSQL only).",
     )
 
+    list_json = models.TextField(
+        default="",
+        editable=False,
+        help_text="The article as a list item, rendered when first listed and emptied by any change "
+        "to what it shows (articles.listing).",
+    )
+    list_keys = models.TextField(
+        default="", editable=False, help_text="Surrogate keys of what list_json shows, space-separated."
+    )
+
     objects = SearchableManager.from_queryset(ArticleQuerySet)()
     search_fields = {"headline": "A", "standfirst": "B", "body_text": "C"}  # articles.search: weights
     search_only_fields = ["body_text", "search_vector"]
@@ -347,8 +357,10 @@ class Article(Publishable):
         self.body_html = sanitize_html(self.body_html)
         self.body = html_to_blocks(self.body_html)
         self.body_text = plain_text(self.body)
-        if kwargs.get("update_fields") is not None and "body_html" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body_text"}
+        self.list_json = ""  # rendered again when a list next shows it (articles.listing)
+        if kwargs.get("update_fields") is not None:
+            extra = {"body_text"} if "body_html" in kwargs["update_fields"] else set()
+            kwargs["update_fields"] = {*kwargs["update_fields"], *extra, "list_json"}
         super().save(*args, **kwargs)
         refresh_after_save(self, kwargs.get("update_fields"))
 

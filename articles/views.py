@@ -1,17 +1,17 @@
-from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from rest_framework import viewsets
 
 from cms.caching import SurrogateKeyMixin, add_surrogate_keys
 from cms.fields import FieldSelectionMixin
+from cms.filtering import FilterBackend
 from cms.ordering import OrderingFilter
 from cms.pagination import FeedPagination, PageNumberPagination
 from editorial.views import SlugRedirectMixin
 
-from . import search
+from . import listing, search
 from .blocks import referenced_ids
 from .filters import ArticleFilter, SearchFilter, VideoFilter
-from .models import Article, Author, Image, Video
+from .models import Article, Author, Image, Video, has_public_lead_video
 from .serializers import (
     ArticleDetailSerializer,
     ArticleListSerializer,
@@ -44,7 +44,7 @@ class ArticleViewSet(
 
     lookup_field = "slug"
     filterset_class = ArticleFilter
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     ordering_fields = ["published_at", "updated_at", "relevance"]
     ordering = "-published_at"
     pagination_class = FeedPagination  # ?page= or ?cursor=
@@ -55,6 +55,8 @@ class ArticleViewSet(
         articles = Article.objects.published()
         if self.action != "list":
             return articles.for_detail_api()
+        if self._stored_items():
+            return articles.only(*listing.LIST_COLUMNS).annotate(has_video=has_public_lead_video())
         articles = articles.for_api()
         expand = self.get_expand()
         if "lead_video" in expand:
@@ -65,6 +67,22 @@ class ArticleViewSet(
 
     def get_serializer_class(self):
         return ArticleListSerializer if self.action == "list" else ArticleDetailSerializer
+
+    def _stored_items(self) -> bool:
+        """Whether the list can be served from stored list items: not with ?fields= or ?expand=."""
+        request = getattr(self, "request", None)
+        if request is None or self.action != "list" or getattr(self, "swagger_fake_view", False):
+            return False
+        return "fields" not in request.query_params and "expand" not in request.query_params
+
+    def list(self, request, *args, **kwargs):
+        if not self._stored_items():
+            return super().list(request, *args, **kwargs)
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        host = request.build_absolute_uri("/")[:-1]
+        response = self.get_paginated_response(listing.items(rows, host))
+        add_surrogate_keys(response, keys=listing.page_keys(rows))
+        return response
 
     def get_serializer(self, instance=None, *args, **kwargs):
         if self.action == "retrieve" and instance is not None:
@@ -77,7 +95,7 @@ class VideoViewSet(SurrogateKeyMixin, SlugRedirectMixin, FieldSelectionMixin, vi
 
     lookup_field = "slug"
     filterset_class = VideoFilter
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     ordering_fields = ["published_at", "updated_at", "relevance"]
     ordering = "-published_at"
     pagination_class = FeedPagination  # ?page= or ?cursor=
@@ -115,7 +133,7 @@ class SearchViewSet(viewsets.GenericViewSet):
 
     serializer_class = SearchResultSerializer
     filterset_class = SearchFilter
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     ordering_fields = ["published_at", "updated_at", "relevance"]
     ordering = "-published_at"
     # Numbered pages only: a relevance order has no position a cursor could resume from.

@@ -185,6 +185,13 @@ def _collect(objects: Iterable, keys: set[str], seen: set) -> None:
                 stack.extend(value)
 
 
+def keys_of(objects: Iterable) -> set[str]:
+    """The surrogate keys naming `objects` and what they have loaded (see `_collect`)."""
+    keys: set[str] = set()
+    _collect(objects, keys, set())
+    return keys
+
+
 def surrogate_keys(response) -> list[str] | None:
     """The keys a response names, sorted; None if its view did not name what it contains."""
     if not hasattr(response, "surrogate_keys"):

@@ -111,7 +111,7 @@ class Publishable(models.Model):
         return any(
             getattr(self, field.attname) != loaded.get(field.attname)
             for field in self._meta.concrete_fields
-            if field.attname in loaded and field.name not in UNSEEN_FIELDS
+            if field.attname in loaded and field.name not in UNSEEN_FIELDS and field.editable
         )
 
     @property

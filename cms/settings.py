@@ -161,7 +161,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["cms.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "cms.pagination.PageNumberPagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["cms.filtering.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "cms.schema.AutoSchema",
     "EXCEPTION_HANDLER": "cms.exceptions.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,

@@ -1,0 +1,127 @@
+"""Stored list items (articles.listing): a list served from them is the same as one built from
+the relations, and every write that changes what an item shows changes the list."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cms.publishing import Status
+
+from .factories import ArticleFactory, AuthorFactory, ImageFactory, SectionFactory, TopicFactory, VideoFactory
+
+pytestmark = pytest.mark.django_db
+
+DEFAULT_FIELDS = (
+    "id,slug,headline,standfirst,section,topics,authors,hero_image,has_video,published_at,updated_at"
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_response_cache(settings):
+    settings.RESPONSE_CACHE = False  # these tests look at what the view builds
+
+
+def listed(api_client, query=""):
+    return {item["slug"]: item for item in api_client.get(f"/api/v1/articles/?{query}").json()["results"]}
+
+
+def test_stored_items_equal_items_built_from_the_relations(api_client):
+    topics, authors = TopicFactory.create_batch(2), AuthorFactory.create_batch(2)
+    ArticleFactory(
+        live=True, topics=topics, authors=authors, hero_image=ImageFactory(focal_x=0.1, focal_y=0.9)
+    )
+    ArticleFactory(live=True, lead_video=VideoFactory(live=True))
+    ArticleFactory(live=True, lead_video=VideoFactory(status=Status.DRAFT), standfirst='Quotes " and \\ too')
+
+    first = listed(api_client)
+    stored = listed(api_client)
+    built = listed(api_client, f"fields={DEFAULT_FIELDS}")  # ?fields= takes the general path
+
+    assert first == stored == built
+    assert sorted(item["has_video"] for item in stored.values()) == [False, False, True]
+
+
+def test_image_urls_use_the_host_of_each_request(api_client, settings):
+    settings.ALLOWED_HOSTS = ["api.example.com", "testserver"]
+    ArticleFactory(live=True, hero_image=ImageFactory())
+
+    here = next(iter(listed(api_client).values()))["hero_image"]
+    there = api_client.get("/api/v1/articles/", HTTP_HOST="api.example.com").json()["results"][0][
+        "hero_image"
+    ]
+
+    assert here["url"].startswith("http://testserver/media/")
+    assert there["url"].startswith("http://api.example.com/media/")
+    assert all(r["url"].startswith("http://api.example.com/media/") for r in there["renditions"])
+
+
+def test_has_video_follows_the_lead_videos_schedule_with_no_write(api_client):
+    video = VideoFactory(status=Status.PUBLISHED, published_at=timezone.now() + timedelta(seconds=1))
+    article = ArticleFactory(live=True, lead_video=video)
+    assert listed(api_client)[article.slug]["has_video"] is False
+
+    video.published_at = timezone.now() - timedelta(seconds=1)
+    type(video).objects.filter(pk=video.pk).update(published_at=video.published_at)  # time passing
+
+    assert listed(api_client)[article.slug]["has_video"] is True
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "article headline",
+        "topic renamed",
+        "topic deactivated",
+        "topic added",
+        "topic removed from the topic's side",
+        "topics cleared from the topic's side",
+        "author renamed",
+        "author added from the author's side",
+        "section renamed",
+        "image alt text",
+        "image deleted",
+    ],
+)
+def test_every_change_to_what_an_item_shows_reaches_the_list(api_client, change):
+    topic, author, section, image = (
+        TopicFactory(name="Old"),
+        AuthorFactory(name="Old"),
+        SectionFactory(),
+        ImageFactory(),
+    )
+    article = ArticleFactory(live=True, topics=[topic], authors=[author], section=section, hero_image=image)
+    before = listed(api_client)[article.slug]
+
+    if change == "article headline":
+        article.headline = "New"
+        article.save()
+    elif change == "topic renamed":
+        topic.name = "New"
+        topic.save()
+    elif change == "topic deactivated":
+        topic.is_active = False
+        topic.save()
+    elif change == "topic added":
+        article.topics.add(TopicFactory(name="New"))
+    elif change == "topic removed from the topic's side":
+        topic.articles.remove(article)
+    elif change == "topics cleared from the topic's side":
+        topic.articles.clear()
+    elif change == "author renamed":
+        author.name = "New"
+        author.save()
+    elif change == "author added from the author's side":
+        AuthorFactory(name="New").articles.add(article)
+    elif change == "section renamed":
+        section.name = "New"
+        section.save()
+    elif change == "image alt text":
+        image.alt_text = "New"
+        image.save()
+    elif change == "image deleted":
+        image.delete()
+
+    after = listed(api_client)[article.slug]
+    assert after != before
+    assert after == listed(api_client, f"fields={DEFAULT_FIELDS}")[article.slug]
