@@ -1,95 +1,114 @@
-"""Article list items, rendered once and kept on the row (`Article.list_json`).
+"""Articles rendered once and kept on the row: as a list item (`list_json`) and as the detail
+endpoint serves them (`detail_json`).
 
-A page of the article list is the API's busiest uncached response, and building twenty teasers
-from their relations (section, hero image, topics, authors) is most of its cost. So each item's
-JSON is rendered the first time a list shows it, stored with the surrogate keys of what it shows
-(`list_keys`), and cleared by every write that changes what it shows: the article itself, its
-topics or authors, and any topic, author, section or image it shows. A list then reads one column
-per item. Two things are filled in per request: the scheme and host of image URLs (a marker in the
-stored text) and `has_video`, which follows the lead video's publishing times with no write.
+Building an article's JSON from its relations (section, hero image, topics, authors; for the
+detail also the lead video, related teasers and body embeds) is most of the cost of the API's
+busiest uncached responses. So each rendering is made the first time a response needs it and kept
+with the surrogate keys of everything it shows (cms.caching). Every write that changes what a
+response may show purges those keys (cms.caching.purge), and the renderings naming any of them
+are emptied in the same transaction, by the same rule that invalidates cached responses.
+
+What changes with no write is filled in or checked per request: the scheme and host of image URLs
+(a marker in the stored text), a list item's `has_video` (the lead video's publishing times), and
+for the detail the next scheduled publication or expiry (`detail_until`), after which it is made
+again. `render_version` moves on with every purge, so a rendering made from data that changed while
+it was being made is not kept.
 """
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 import orjson
-from django.db.models.signals import m2m_changed, post_save, pre_delete
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
 
-from cms.caching import keys_of
+from cms.caching import keys_of, next_transition, on_purge
 from cms.representation import ABSOLUTE_PREFIX
 
-from .models import Article, Author, Image
-from .serializers import ArticleListSerializer
+from .models import Article
+from .serializers import ArticleDetailSerializer, ArticleListSerializer
 
 HOST_MARK = "\x00"  # stands for the scheme and host in stored image URLs
 STORED_HOST_MARK = orjson.dumps(HOST_MARK).decode()[1:-1]  # as it reads inside the JSON text
-LIST_COLUMNS = ("id", "published_at", "updated_at", "list_json", "list_keys")
+LIST_COLUMNS = ("id", "published_at", "updated_at", "list_json", "list_keys", "render_version")
+DETAIL_COLUMNS = ("id", "slug", "detail_json", "detail_keys", "detail_until", "render_version")
 
 
-def render(article: Article) -> tuple[str, str]:
-    """The stored form of one list item: its JSON text without `has_video`, and its keys."""
-    data = ArticleListSerializer(context={ABSOLUTE_PREFIX: HOST_MARK}).represent(article)
-    del data["has_video"]
-    return orjson.dumps(data).decode(), " ".join(sorted(keys_of([article])))
+def _keys_text(objects: Iterable) -> str:
+    return f" {' '.join(sorted(keys_of(objects)))} "  # spaced, so that a key is found by LIKE
 
 
-def fill(rows: list[Article]) -> None:
-    """Render the items of `rows` (loaded with LIST_COLUMNS) that have no stored JSON yet."""
-    missing = {row.pk: row for row in rows if not row.list_json}
-    if not missing:
+def _serve(text: str, host: str) -> str:
+    return text.replace(STORED_HOST_MARK, orjson.dumps(host).decode()[1:-1])
+
+
+def _keep(rows: list[Article], fields: list[str]) -> None:
+    """Store the renderings of `rows`, in one query, unless a purge emptied them meanwhile."""
+    if not rows:
         return
-    for article in Article.objects.for_api().filter(pk__in=missing):
-        row = missing[article.pk]
-        row.list_json, row.list_keys = render(article)
-    Article.objects.bulk_update(missing.values(), ["list_json", "list_keys"])
-
-
-def items(rows: list[Article], host: str) -> list[orjson.Fragment]:
-    """The page's items, ready for orjson: stored JSON with the host and `has_video` filled in."""
-    fill(rows)
-    host = orjson.dumps(host).decode()[1:-1]
-    return [
-        orjson.Fragment(
-            row.list_json.replace(STORED_HOST_MARK, host)[:-1]
-            + (',"has_video":true}' if row.has_video else ',"has_video":false}')
+    updates = {
+        name: Case(
+            *(
+                When(pk=row.pk, render_version=row.render_version, then=Value(getattr(row, name)))
+                for row in rows
+            ),
+            default=F(name),
+            output_field=Article._meta.get_field(name),
         )
-        for row in rows
+        for name in fields
+    }
+    Article.objects.filter(pk__in=[row.pk for row in rows]).update(**updates)
+
+
+# --- Lists ---------------------------------------------------------------------------------------
+def list_items(rows: list[Article], host: str) -> list[orjson.Fragment]:
+    """The page's items (rows loaded with LIST_COLUMNS and `has_video`), ready for orjson."""
+    missing = {row.pk: row for row in rows if not row.list_json}
+    for article in Article.objects.for_api().filter(pk__in=missing) if missing else ():
+        row = missing[article.pk]
+        data = ArticleListSerializer(context={ABSOLUTE_PREFIX: HOST_MARK}).represent(article)
+        del data["has_video"]  # follows the lead video's publishing times: filled in below
+        row.list_json, row.list_keys = orjson.dumps(data).decode(), _keys_text([article])
+    _keep(list(missing.values()), ["list_json", "list_keys"])
+    has_video = {True: ',"has_video":true}', False: ',"has_video":false}'}
+    return [
+        orjson.Fragment(_serve(row.list_json, host)[:-1] + has_video[bool(row.has_video)]) for row in rows
     ]
 
 
-def page_keys(rows: Iterable[Article]) -> set[str]:
+def list_keys(rows: Iterable[Article]) -> set[str]:
     return {key for row in rows for key in row.list_keys.split()}
 
 
-# --- Keeping it true -----------------------------------------------------------------------------
-def forget(**lookups) -> None:
-    """Clear the stored list items of the articles matching `lookups`."""
-    Article.objects.filter(**lookups).exclude(list_json="").update(list_json="")
+# --- Detail --------------------------------------------------------------------------------------
+def detail(row: Article, host: str, context: dict) -> tuple[orjson.Fragment, list[str]]:
+    """The detail of `row` (loaded with DETAIL_COLUMNS), made again when it is empty or a
+    scheduled publication or expiry has passed since it was made."""
+    if not row.detail_json or (row.detail_until is not None and row.detail_until <= timezone.now()):
+        from .views import load_body_embeds
+
+        article = Article.objects.for_detail_api().get(pk=row.pk)
+        embeds = load_body_embeds([article])
+        context = {**context, ABSOLUTE_PREFIX: HOST_MARK, "embeds": embeds}
+        data = ArticleDetailSerializer(context=context).represent(article)
+        row.detail_json = orjson.dumps(data).decode()
+        row.detail_keys = _keys_text([article, *embeds["image"].values(), *embeds["video"].values()])
+        until = next_transition()
+        row.detail_until = None if until is None else datetime.fromtimestamp(until, UTC)
+        _keep([row], ["detail_json", "detail_keys", "detail_until"])
+    return orjson.Fragment(_serve(row.detail_json, host)), row.detail_keys.split()
 
 
-def _shown_object_changed(sender, instance, **kwargs) -> None:
-    field = {"topics.Topic": "topics", "topics.Section": "section", "articles.Author": "authors"}.get(
-        sender._meta.label, "hero_image"
-    )
-    forget(**{field: instance.pk})
-
-
-def _links_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
-    if action not in ("post_add", "post_remove", "pre_clear"):
-        return
-    if not reverse:
-        forget(pk=instance.pk)
-    elif pk_set is not None:
-        forget(pk__in=pk_set)
-    else:  # cleared from the topic's or author's side
-        forget(**{"topics" if sender is Article.topics.through else "authors": instance.pk})
+# --- Keeping them true ---------------------------------------------------------------------------
+def forget(keys: frozenset[str]) -> None:
+    """Empty the renderings that show any of `keys` (called by cms.caching.purge)."""
+    ids = {int(key[8:]) for key in keys if key.startswith("article-") and key[8:].isdigit()}
+    named = Q(pk__in=ids) if ids else Q(pk__in=[])
+    for key in keys:
+        if "-" in key and not key.startswith("article-"):
+            named |= Q(list_keys__contains=f" {key} ") | Q(detail_keys__contains=f" {key} ")
+    Article.objects.filter(named).update(list_json="", detail_json="", render_version=F("render_version") + 1)
 
 
 def connect() -> None:
-    from topics.models import Section, Topic
-
-    for model in (Topic, Section, Author, Image):
-        label = model._meta.label
-        post_save.connect(_shown_object_changed, sender=model, dispatch_uid=f"listing-save-{label}")
-        pre_delete.connect(_shown_object_changed, sender=model, dispatch_uid=f"listing-delete-{label}")
-    for through in (Article.topics.through, Article.authors.through):
-        m2m_changed.connect(_links_changed, sender=through, dispatch_uid=f"listing-{through._meta.label}")
+    on_purge(forget)

@@ -340,10 +340,32 @@ class Article(Publishable):
     list_keys = models.TextField(
         default="", editable=False, help_text="Surrogate keys of what list_json shows, space-separated."
     )
+    detail_json = models.TextField(
+        default="",
+        editable=False,
+        help_text="The article as its detail endpoint serves it (articles.listing).",
+    )
+    detail_keys = models.TextField(
+        default="", editable=False, help_text="Surrogate keys of what detail_json shows, space-separated."
+    )
+    detail_until = models.DateTimeField(
+        null=True, editable=False, help_text="detail_json is good until this scheduled publication or expiry."
+    )
+    render_version = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Moves on whenever the stored renderings are emptied."
+    )
 
     objects = SearchableManager.from_queryset(ArticleQuerySet)()
     search_fields = {"headline": "A", "standfirst": "B", "body_text": "C"}  # articles.search: weights
-    search_only_fields = ["body_text", "search_vector"]
+    # Columns only search (in SQL) or the stored renderings (articles.listing) read.
+    search_only_fields = [
+        "body_text",
+        "search_vector",
+        "list_json",
+        "list_keys",
+        "detail_json",
+        "detail_keys",
+    ]
 
     class Meta:
         ordering = ["-published_at", "-pk"]  # stable order for pagination
@@ -357,10 +379,8 @@ class Article(Publishable):
         self.body_html = sanitize_html(self.body_html)
         self.body = html_to_blocks(self.body_html)
         self.body_text = plain_text(self.body)
-        self.list_json = ""  # rendered again when a list next shows it (articles.listing)
-        if kwargs.get("update_fields") is not None:
-            extra = {"body_text"} if "body_html" in kwargs["update_fields"] else set()
-            kwargs["update_fields"] = {*kwargs["update_fields"], *extra, "list_json"}
+        if kwargs.get("update_fields") is not None and "body_html" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_text"}
         super().save(*args, **kwargs)
         refresh_after_save(self, kwargs.get("update_fields"))
 

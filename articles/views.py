@@ -1,5 +1,6 @@
 from django_filters.utils import translate_validation
 from rest_framework import viewsets
+from rest_framework.response import Response
 
 from cms.caching import SurrogateKeyMixin, add_surrogate_keys
 from cms.fields import FieldSelectionMixin
@@ -56,7 +57,9 @@ class ArticleViewSet(
         if self.action != "list":
             return articles.for_detail_api()
         if self._stored_items():
-            return articles.only(*listing.LIST_COLUMNS).annotate(has_video=has_public_lead_video())
+            return (
+                articles.defer(None).only(*listing.LIST_COLUMNS).annotate(has_video=has_public_lead_video())
+            )
         articles = articles.for_api()
         expand = self.get_expand()
         if "lead_video" in expand:
@@ -69,9 +72,10 @@ class ArticleViewSet(
         return ArticleListSerializer if self.action == "list" else ArticleDetailSerializer
 
     def _stored_items(self) -> bool:
-        """Whether the list can be served from stored list items: not with ?fields= or ?expand=."""
+        """Whether the response can be served from the stored renderings (articles.listing): not
+        with ?fields= or ?expand=, which ask for other shapes."""
         request = getattr(self, "request", None)
-        if request is None or self.action != "list" or getattr(self, "swagger_fake_view", False):
+        if request is None or getattr(self, "swagger_fake_view", False):
             return False
         return "fields" not in request.query_params and "expand" not in request.query_params
 
@@ -80,8 +84,21 @@ class ArticleViewSet(
             return super().list(request, *args, **kwargs)
         rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         host = request.build_absolute_uri("/")[:-1]
-        response = self.get_paginated_response(listing.items(rows, host))
-        add_surrogate_keys(response, keys=listing.page_keys(rows))
+        response = self.get_paginated_response(listing.list_items(rows, host))
+        add_surrogate_keys(response, keys=listing.list_keys(rows))
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        if not self._stored_items():
+            return super().retrieve(request, *args, **kwargs)
+        articles = Article.objects.published().defer(None).only(*listing.DETAIL_COLUMNS)
+        row = articles.filter(slug=kwargs[self.lookup_field]).first()
+        if row is None:
+            return super().retrieve(request, *args, **kwargs)  # a 404, or an old slug's redirect
+        host = request.build_absolute_uri("/")[:-1]
+        body, keys = listing.detail(row, host, self.get_serializer_context())
+        response = Response(body)
+        add_surrogate_keys(response, keys=keys)
         return response
 
     def get_serializer(self, instance=None, *args, **kwargs):

@@ -210,12 +210,24 @@ def _version_key(key: str) -> str:
     return f"api:v:{key}"
 
 
+_purge_listeners: list = []
+
+
+def on_purge(listener) -> None:
+    """Call `listener(keys)` whenever responses naming `keys` are purged: for renderings kept
+    elsewhere (articles.listing) that must follow the same rule."""
+    if listener not in _purge_listeners:
+        _purge_listeners.append(listener)
+
+
 def purge(keys: Iterable[str]) -> None:
     """Stop serving every cached response that names one of `keys`: now, and again when the
     current transaction commits."""
     keys = frozenset(keys)
     if not keys:
         return
+    for listener in _purge_listeners:  # in the writer's transaction: they change rows
+        listener(keys)
     _bump(keys)
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: _bump(keys))

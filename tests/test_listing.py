@@ -125,3 +125,70 @@ def test_every_change_to_what_an_item_shows_reaches_the_list(api_client, change)
     after = listed(api_client)[article.slug]
     assert after != before
     assert after == listed(api_client, f"fields={DEFAULT_FIELDS}")[article.slug]
+
+
+def detail(api_client, article, query=""):
+    return api_client.get(f"/api/v1/articles/{article.slug}/?{query}").json()
+
+
+def test_stored_detail_equals_the_detail_built_from_the_relations(api_client):
+    video, image = VideoFactory(live=True, thumbnail=ImageFactory()), ImageFactory()
+    article = ArticleFactory(
+        live=True,
+        topics=TopicFactory.create_batch(2),
+        authors=[AuthorFactory()],
+        hero_image=ImageFactory(),
+        lead_video=video,
+        body_html=f'<p>Text</p><figure data-embed="image" data-id="{image.pk}"></figure>',
+    )
+    fields = ",".join(
+        api_client.get("/api/schema/?format=json").json()["components"]["schemas"]["ArticleDetail"][
+            "properties"
+        ]
+    )
+
+    assert (
+        detail(api_client, article)
+        == detail(api_client, article)
+        == detail(api_client, article, f"fields={fields}")
+    )
+
+
+@pytest.mark.parametrize(
+    "change", ["related video unpublished", "embedded image captioned", "lead video retitled"]
+)
+def test_every_change_to_what_a_detail_shows_reaches_it(api_client, change):
+    related, lead, image = VideoFactory(live=True), VideoFactory(live=True, title="Old"), ImageFactory()
+    article = ArticleFactory(
+        live=True, lead_video=lead, body_html=f'<figure data-embed="image" data-id="{image.pk}"></figure>'
+    )
+    RelatedContent = article.related_items.model
+    RelatedContent.objects.create(article=article, target_video=related)
+    before = detail(api_client, article)
+
+    if change == "related video unpublished":
+        related.status = Status.DRAFT
+        related.save()
+    elif change == "embedded image captioned":
+        image.caption = "New caption"
+        image.save()
+    elif change == "lead video retitled":
+        lead.title = "New"
+        lead.save()
+
+    after = detail(api_client, article)
+    assert after != before
+    fields = ",".join(before)
+    assert after == detail(api_client, article, f"fields={fields}")  # as built from the relations
+
+
+def test_a_stored_detail_is_made_again_when_a_scheduled_item_goes_live(api_client, monkeypatch):
+    now = timezone.now()
+    related = VideoFactory(status=Status.PUBLISHED, published_at=now + timedelta(minutes=10))
+    article = ArticleFactory(live=True)
+    article.related_items.model.objects.create(article=article, target_video=related)
+    assert detail(api_client, article)["related"] == []
+
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now + timedelta(minutes=11))
+
+    assert [item["slug"] for item in detail(api_client, article)["related"]] == [related.slug]
