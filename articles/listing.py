@@ -15,6 +15,8 @@ again. `render_version` moves on with every purge, so a rendering made from data
 it was being made is not kept.
 """
 
+import hashlib
+import inspect
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -24,10 +26,17 @@ from django.utils import timezone
 
 from cms.caching import keys_of, next_transition, on_purge
 from cms.representation import ABSOLUTE_PREFIX
+from topics import serializers as topic_serializers
 
+from . import serializers, teasers
 from .models import Article
 from .serializers import ArticleDetailSerializer, ArticleListSerializer
 
+# The code that shapes the renderings: a deploy that changes it makes every stored one stale.
+VERSION = hashlib.md5(
+    "".join(inspect.getsource(module) for module in (serializers, teasers, topic_serializers)).encode(),
+    usedforsecurity=False,
+).hexdigest()[:12]
 HOST_MARK = "\x00"  # stands for the scheme and host in stored image URLs
 STORED_HOST_MARK = orjson.dumps(HOST_MARK).decode()[1:-1]  # as it reads inside the JSON text
 LIST_COLUMNS = ("id", "published_at", "updated_at", "list_json", "list_keys", "render_version")
@@ -35,7 +44,12 @@ DETAIL_COLUMNS = ("id", "slug", "detail_json", "detail_keys", "detail_until", "r
 
 
 def _keys_text(objects: Iterable) -> str:
-    return f" {' '.join(sorted(keys_of(objects)))} "  # spaced, so that a key is found by LIKE
+    # Spaced, so that a key is found by LIKE; led by the version of the code that rendered it.
+    return f" v:{VERSION} {' '.join(sorted(keys_of(objects)))} "
+
+
+def _current(json_text: str, keys_text: str) -> bool:
+    return bool(json_text) and keys_text.startswith(f" v:{VERSION} ")
 
 
 def _serve(text: str, host: str) -> str:
@@ -63,7 +77,7 @@ def _keep(rows: list[Article], fields: list[str]) -> None:
 # --- Lists ---------------------------------------------------------------------------------------
 def list_items(rows: list[Article], host: str) -> list[orjson.Fragment]:
     """The page's items (rows loaded with LIST_COLUMNS and `has_video`), ready for orjson."""
-    missing = {row.pk: row for row in rows if not row.list_json}
+    missing = {row.pk: row for row in rows if not _current(row.list_json, row.list_keys)}
     for article in Article.objects.for_api().filter(pk__in=missing) if missing else ():
         row = missing[article.pk]
         data = ArticleListSerializer(context={ABSOLUTE_PREFIX: HOST_MARK}).represent(article)
@@ -77,14 +91,15 @@ def list_items(rows: list[Article], host: str) -> list[orjson.Fragment]:
 
 
 def list_keys(rows: Iterable[Article]) -> set[str]:
-    return {key for row in rows for key in row.list_keys.split()}
+    return {key for row in rows for key in row.list_keys.split()[1:]}
 
 
 # --- Detail --------------------------------------------------------------------------------------
 def detail(row: Article, host: str, context: dict) -> tuple[orjson.Fragment, list[str]]:
     """The detail of `row` (loaded with DETAIL_COLUMNS), made again when it is empty or a
     scheduled publication or expiry has passed since it was made."""
-    if not row.detail_json or (row.detail_until is not None and row.detail_until <= timezone.now()):
+    expired = row.detail_until is not None and row.detail_until <= timezone.now()
+    if expired or not _current(row.detail_json, row.detail_keys):
         from .views import load_body_embeds
 
         article = Article.objects.for_detail_api().get(pk=row.pk)
@@ -96,7 +111,7 @@ def detail(row: Article, host: str, context: dict) -> tuple[orjson.Fragment, lis
         until = next_transition()
         row.detail_until = None if until is None else datetime.fromtimestamp(until, UTC)
         _keep([row], ["detail_json", "detail_keys", "detail_until"])
-    return orjson.Fragment(_serve(row.detail_json, host)), row.detail_keys.split()
+    return orjson.Fragment(_serve(row.detail_json, host)), row.detail_keys.split()[1:]
 
 
 # --- Keeping them true ---------------------------------------------------------------------------

@@ -192,3 +192,14 @@ def test_a_stored_detail_is_made_again_when_a_scheduled_item_goes_live(api_clien
     monkeypatch.setattr("django.utils.timezone.now", lambda: now + timedelta(minutes=11))
 
     assert [item["slug"] for item in detail(api_client, article)["related"]] == [related.slug]
+
+
+def test_renderings_from_another_version_of_the_code_are_made_again(api_client):
+    article = ArticleFactory(live=True, headline="Current")
+    listed(api_client)
+    detail(api_client, article)
+    stale = {"list_json": '{"headline":"Old shape"}', "detail_json": '{"headline":"Old shape"}'}
+    type(article).objects.filter(pk=article.pk).update(list_keys=" v:old ", detail_keys=" v:old ", **stale)
+
+    assert listed(api_client)[article.slug]["headline"] == "Current"
+    assert detail(api_client, article)["headline"] == "Current"
