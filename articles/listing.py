@@ -9,7 +9,7 @@ response may show purges those keys (cms.caching.purge), and the renderings nami
 are emptied in the same transaction, by the same rule that invalidates cached responses.
 
 What changes with no write is filled in or checked per request: the scheme and host of image URLs
-(a marker in the stored text), a list item's `has_video` (the lead video's publishing times), and
+(a marker in the stored text), a list item's `has_video` (from the kept set of live lead videos), and
 for the detail the next scheduled publication or expiry (`detail_until`), after which it is made
 again. `render_version` moves on with every purge, so a rendering made from data that changed while
 it was being made is not kept.
@@ -24,12 +24,12 @@ import orjson
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from cms.caching import keys_of, next_transition, on_purge
+from cms.caching import cached_value, keys_of, next_transition, on_purge
 from cms.representation import ABSOLUTE_PREFIX
 from topics import serializers as topic_serializers
 
 from . import serializers, teasers
-from .models import Article
+from .models import Article, Video
 from .serializers import ArticleDetailSerializer, ArticleListSerializer
 
 # The code that shapes the renderings: a deploy that changes it makes every stored one stale.
@@ -39,7 +39,15 @@ VERSION = hashlib.md5(
 ).hexdigest()[:12]
 HOST_MARK = "\x00"  # stands for the scheme and host in stored image URLs
 STORED_HOST_MARK = orjson.dumps(HOST_MARK).decode()[1:-1]  # as it reads inside the JSON text
-LIST_COLUMNS = ("id", "published_at", "updated_at", "list_json", "list_keys", "render_version")
+LIST_COLUMNS = (
+    "id",
+    "published_at",
+    "updated_at",
+    "lead_video_id",
+    "list_json",
+    "list_keys",
+    "render_version",
+)
 DETAIL_COLUMNS = ("id", "slug", "detail_json", "detail_keys", "detail_until", "render_version")
 
 
@@ -75,8 +83,20 @@ def _keep(rows: list[Article], fields: list[str]) -> None:
 
 
 # --- Lists ---------------------------------------------------------------------------------------
+def live_lead_videos() -> frozenset[int]:
+    """The ids of publicly visible videos that lead an article: what `has_video` says of a list
+    item. Kept in the cache until a video or an article changes or a scheduled one goes live."""
+    return cached_value(
+        "api:live-lead-videos",
+        ["articles", "videos"],
+        lambda: frozenset(
+            Video.objects.published().filter(lead_of__isnull=False).values_list("pk", flat=True).distinct()
+        ),
+    )
+
+
 def list_items(rows: list[Article], host: str) -> list[orjson.Fragment]:
-    """The page's items (rows loaded with LIST_COLUMNS and `has_video`), ready for orjson."""
+    """The page's items (rows loaded with LIST_COLUMNS), ready for orjson."""
     missing = {row.pk: row for row in rows if not _current(row.list_json, row.list_keys)}
     for article in Article.objects.for_api().filter(pk__in=missing) if missing else ():
         row = missing[article.pk]
@@ -84,9 +104,11 @@ def list_items(rows: list[Article], host: str) -> list[orjson.Fragment]:
         del data["has_video"]  # follows the lead video's publishing times: filled in below
         row.list_json, row.list_keys = orjson.dumps(data).decode(), _keys_text([article])
     _keep(list(missing.values()), ["list_json", "list_keys"])
+    live = live_lead_videos() if rows else frozenset()
     has_video = {True: ',"has_video":true}', False: ',"has_video":false}'}
     return [
-        orjson.Fragment(_serve(row.list_json, host)[:-1] + has_video[bool(row.has_video)]) for row in rows
+        orjson.Fragment(_serve(row.list_json, host)[:-1] + has_video[row.lead_video_id in live])
+        for row in rows
     ]
 
 

@@ -56,13 +56,13 @@ def test_image_urls_use_the_host_of_each_request(api_client, settings):
     assert all(r["url"].startswith("http://api.example.com/media/") for r in there["renditions"])
 
 
-def test_has_video_follows_the_lead_videos_schedule_with_no_write(api_client):
-    video = VideoFactory(status=Status.PUBLISHED, published_at=timezone.now() + timedelta(seconds=1))
+def test_has_video_follows_the_lead_videos_schedule_with_no_write(api_client, monkeypatch):
+    now = timezone.now()
+    video = VideoFactory(status=Status.PUBLISHED, published_at=now + timedelta(minutes=10))
     article = ArticleFactory(live=True, lead_video=video)
     assert listed(api_client)[article.slug]["has_video"] is False
 
-    video.published_at = timezone.now() - timedelta(seconds=1)
-    type(video).objects.filter(pk=video.pk).update(published_at=video.published_at)  # time passing
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now + timedelta(minutes=11))
 
     assert listed(api_client)[article.slug]["has_video"] is True
 
@@ -203,3 +203,17 @@ def test_renderings_from_another_version_of_the_code_are_made_again(api_client):
 
     assert listed(api_client)[article.slug]["headline"] == "Current"
     assert detail(api_client, article)["headline"] == "Current"
+
+
+def test_has_video_follows_lead_video_changes_at_once(api_client):
+    video = VideoFactory(live=True)
+    plain = ArticleFactory(live=True)
+    assert listed(api_client)[plain.slug]["has_video"] is False
+
+    plain.lead_video = video  # an article now leads with a video that was already live
+    plain.save()
+    assert listed(api_client)[plain.slug]["has_video"] is True
+
+    video.status = Status.DRAFT
+    video.save()
+    assert listed(api_client)[plain.slug]["has_video"] is False
