@@ -92,7 +92,8 @@ class ArticleViewSet(
             return super().retrieve(request, *args, **kwargs)
         # By slug alone, then the publication rule for the one row (Publishable.is_live): cheaper.
         columns = (*listing.DETAIL_COLUMNS, *PUBLISHING_FIELDS)
-        row = Article.objects.defer(None).only(*columns).filter(slug=kwargs[self.lookup_field]).first()
+        found = Article.objects.defer(None).only(*columns).filter(slug=kwargs[self.lookup_field])
+        row = next(iter(found.order_by()[:1]), None)  # slugs are unique: no ORDER BY needed
         if row is None or not row.is_live:
             return super().retrieve(request, *args, **kwargs)  # a 404, or an old slug's redirect
         host = request.build_absolute_uri("/")[:-1]
