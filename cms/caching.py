@@ -1,7 +1,8 @@
 """HTTP caching of the public API, in one place: validators, Cache-Control, the server-side cache
 of responses and its invalidation.
 
-Every GET (and HEAD) under /api/v1/, except /api/v1/preview/, goes through `CacheMiddleware`:
+Every GET (and HEAD) under /api/v1/ (except /api/v1/preview/), /feeds/ and the sitemaps goes
+through `CacheMiddleware`:
 
 - Anonymous 200s get a strong `ETag` (MD5 of the body), `Last-Modified`, `Cache-Control: public,
   max-age=CACHE_MAX_AGE, stale-while-revalidate=CACHE_STALE_WHILE_REVALIDATE`, `Vary: Accept,
@@ -56,7 +57,8 @@ from .publishing import Status
 
 logger = logging.getLogger(__name__)
 
-CACHED_PATH = "/api/v1/"
+# The public GETs: the API, feeds and sitemaps (sitemap.xml, sitemaps/, sitemap-news.xml).
+CACHED_PATH = ("/api/v1/", "/feeds/", "/sitemap")
 UNCACHED_PATH = "/api/v1/preview/"  # signed draft previews: private, no-store (cms/preview.py)
 PRIVATE = "private, no-store"
 VARY = "Accept, Origin"

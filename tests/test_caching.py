@@ -578,3 +578,18 @@ def test_the_schema_documents_conditional_requests_and_cache_headers(api_client)
         article["responses"]["200"]["headers"]
     )
     assert "304" not in preview["responses"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/feeds/rss/", "/feeds/atom/", "/feeds/json/", "/sitemap.xml", "/sitemap-news.xml"]
+)
+def test_feeds_and_sitemaps_get_validators_and_revalidate(api_client, url):
+    ArticleFactory(live=True)
+
+    response = api_client.get(url)
+    again = api_client.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("public, max-age=")
+    assert response["Last-Modified"]
+    assert again.status_code == 304
