@@ -54,6 +54,32 @@ CACHE_MAX_AGE = int(os.environ.get("CACHE_MAX_AGE") or 60)  # seconds browsers a
 CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("CACHE_STALE_WHILE_REVALIDATE") or 300)
 CACHE_ERROR_MAX_AGE = int(os.environ.get("CACHE_ERROR_MAX_AGE") or 10)  # 4xx: short, a 404 may go live
 CACHE_SERVER_TTL = int(os.environ.get("CACHE_SERVER_TTL") or 600)  # longest a response is kept server-side
+# Newsletters (newsletters/). Links in emails are absolute: PUBLIC_BASE_URL is where this API is
+# reachable from a reader's mail client. The confirm and manage links lead to this API's own
+# minimal pages unless the frontend has its own (a template with {token}).
+PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+NEWSLETTER_CONFIRM_URL = os.environ.get("NEWSLETTER_CONFIRM_URL", "")  # e.g. https://site/confirm?t={token}
+NEWSLETTER_MANAGE_URL = os.environ.get("NEWSLETTER_MANAGE_URL", "")  # e.g. https://site/newsletters?t={token}
+NEWSLETTER_CONFIRM_MAX_AGE = int(os.environ.get("NEWSLETTER_CONFIRM_MAX_AGE") or 3 * 24 * 3600)  # seconds
+NEWSLETTER_RESEND_AFTER = int(os.environ.get("NEWSLETTER_RESEND_AFTER") or 600)  # between confirmation emails
+NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSLETTER_BATCH_SIZE") or 100)  # emails per SMTP connection
+# Signup throttles: per client (IP address) and per email address.
+SIGNUP_RATE_PER_CLIENT = os.environ.get("SIGNUP_RATE_PER_CLIENT") or "20/hour"
+SIGNUP_RATE_PER_ADDRESS = os.environ.get("SIGNUP_RATE_PER_ADDRESS") or "5/hour"
+# Email goes through Django's backends: console by default (it prints messages), SMTP in production.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT") or 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "Newsroom <newsletters@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Background work (Django's task framework): "database" queues in the database for
+# `manage.py db_worker`; "immediate" runs each task at once, in the process that enqueued it.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND") or "database"
 
 # --- Applications --------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -71,6 +97,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_prose_editor",
+    "django_tasks",
+    "django_tasks_db",
     "topics",
     "articles",
     "newsletters",
@@ -117,6 +145,15 @@ CACHES = {
 }
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND]
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

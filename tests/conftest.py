@@ -19,6 +19,13 @@ def _isolated_media_and_fast_passwords(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    """Background tasks (newsletters/tasks.py) run at once, inside the request or call that
+    enqueues them, so a test sees their effects (emails in `mail.outbox`) straight away."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _empty_response_cache():
     """Each test starts with no cached API responses (cms/caching.py), whichever cache is set."""
     cache.clear()

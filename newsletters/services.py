@@ -1,0 +1,104 @@
+"""Writes about subscribers, with their side effects: the one place that subscribes, confirms,
+unsubscribes and erases. The API, the pages, the admin and the tasks all call these."""
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Erasure, Newsletter, Subscriber, Subscription
+
+
+def normalise_email(email: str) -> str:
+    """One spelling per address, so that `Ann@Example.com ` and `ann@example.com` are one
+    subscriber. The local part is lower-cased too: providers that tell case apart are vanishingly
+    rare, and two subscribers for one inbox would be worse."""
+    return email.strip().lower()
+
+
+def subscribe(*, email: str, newsletter: Newsletter, name: str = "", source: str = "") -> Subscription:
+    """Start double opt-in for `email` to `newsletter`, or carry on with it. A confirmation email
+    goes out (in the background) unless the address is confirmed already or was sent one less
+    than NEWSLETTER_RESEND_AFTER seconds ago. Nothing about an existing subscriber changes: whoever
+    calls this has not shown that they own the address. Safe to call concurrently for one address."""
+    from .tasks import send_confirmation_email
+
+    with transaction.atomic():
+        subscriber, _ = Subscriber.objects.get_or_create(
+            email=normalise_email(email), defaults={"name": name.strip()}
+        )
+        Subscription.objects.get_or_create(
+            subscriber=subscriber, newsletter=newsletter, defaults={"source": source.strip()}
+        )
+        # Locked, so that of two signups at once only one sends an email.
+        subscription = Subscription.objects.select_for_update().get(
+            subscriber=subscriber, newsletter=newsletter
+        )
+        now = timezone.now()
+        resend_after = timedelta(seconds=settings.NEWSLETTER_RESEND_AFTER)
+        due = (
+            subscription.confirmation_sent_at is None
+            or subscription.confirmation_sent_at <= now - resend_after
+        )
+        send = subscription.status != Subscription.Status.CONFIRMED and due
+        if send:
+            subscription.confirmation_sent_at = now
+            subscription.save(update_fields=["confirmation_sent_at"])
+    if send:
+        send_confirmation_email.enqueue(subscription.pk)
+    return subscription
+
+
+def confirm(*, subscription: Subscription) -> Subscription:
+    """The reader followed the confirmation link: they receive the newsletter from now on."""
+    if subscription.status != Subscription.Status.CONFIRMED:
+        subscription.status = Subscription.Status.CONFIRMED
+        subscription.confirmed_at = timezone.now()
+        subscription.unsubscribed_at = None
+        subscription.save(update_fields=["status", "confirmed_at", "unsubscribed_at"])
+    return subscription
+
+
+def unsubscribe(*, subscription: Subscription) -> Subscription:
+    """No more editions of this newsletter; safe to repeat."""
+    if subscription.status != Subscription.Status.UNSUBSCRIBED:
+        subscription.status = Subscription.Status.UNSUBSCRIBED
+        subscription.unsubscribed_at = timezone.now()
+        subscription.save(update_fields=["status", "unsubscribed_at"])
+    return subscription
+
+
+def set_preferences(*, subscriber: Subscriber, newsletters: Iterable[Newsletter]) -> list[Subscription]:
+    """Receive exactly `newsletters` (active ones). The subscriber came through their signed manage
+    link, which proves they own the address, so newly chosen newsletters are confirmed at once."""
+    wanted = {newsletter.pk: newsletter for newsletter in newsletters}
+    with transaction.atomic():
+        current = {s.newsletter_id: s for s in subscriber.subscriptions.select_for_update()}
+        for newsletter_id, subscription in current.items():
+            if newsletter_id not in wanted:
+                unsubscribe(subscription=subscription)
+        for newsletter_id, newsletter in wanted.items():
+            subscription = current.get(newsletter_id)
+            if subscription is None:
+                subscription, _ = Subscription.objects.get_or_create(
+                    subscriber=subscriber, newsletter=newsletter, defaults={"source": "preferences"}
+                )
+            confirm(subscription=subscription)
+    return list(subscriber.subscriptions.select_related("newsletter").order_by("newsletter__name"))
+
+
+def erase_subscriber(*, subscriber: Subscriber, via: str) -> None:
+    """Forget the address completely: the subscriber, their subscriptions and the admin's log
+    entries naming them go; deliveries stay without it, and an `Erasure` row counts the event."""
+    with transaction.atomic():
+        subscription_pks = [str(pk) for pk in subscriber.subscriptions.values_list("pk", flat=True)]
+        for model, pks in ((Subscriber, [str(subscriber.pk)]), (Subscription, subscription_pks)):
+            LogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(model), object_id__in=pks
+            ).delete()
+        subscriber.delete()
+        Erasure.objects.create(via=via)
