@@ -119,6 +119,9 @@ class Erasure(models.Model):
     class Meta:
         ordering = ["-erased_at"]
 
+    def __str__(self):
+        return f"Erasure on {self.erased_at:%Y-%m-%d %H:%M} ({self.get_via_display()})"
+
 
 class EditionQuerySet(models.QuerySet):
     def sent(self):
@@ -222,3 +225,6 @@ class Delivery(models.Model):
             models.UniqueConstraint(fields=["edition", "subscription"], name="delivery_unique"),
         ]
         indexes = [models.Index(fields=["edition", "status"])]
+
+    def __str__(self):  # never the address: delivery rows outlive erased subscribers
+        return f"{self.edition} #{self.pk}: {self.get_status_display()}"
