@@ -9,3 +9,5 @@ class NewsletterAdmin(admin.ModelAdmin):
     list_filter = ["frequency", "is_active"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
+
+from . import admin_editions  # noqa: E402, F401  (registers the edition admin)

@@ -1,0 +1,1 @@
+"""The admin of editions: writing, previewing, test-sending, scheduling and following a send."""
