@@ -25,6 +25,8 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from cms.caching import cached_value, keys_of, next_transition, on_purge
+from cms.compiled import CompiledQuery
+from cms.publishing import PUBLISHING_FIELDS
 from cms.representation import ABSOLUTE_PREFIX
 from topics import serializers as topic_serializers
 
@@ -49,6 +51,20 @@ LIST_COLUMNS = (
     "render_version",
 )
 DETAIL_COLUMNS = ("id", "slug", "detail_json", "detail_keys", "detail_until", "render_version")
+# The lead queries of the list and the detail, the busiest of the API, compiled once (cms.compiled).
+LIVE_PAGE = CompiledQuery(
+    lambda now: Article.objects.published(now).order_by("-published_at", "-pk").values_list(*LIST_COLUMNS),
+    now=datetime,
+)
+# The detail's row in the columns' model order, as Model.from_db() takes them.
+DETAIL_ROW_FIELDS = [
+    field.attname
+    for field in Article._meta.concrete_fields
+    if field.attname in {*DETAIL_COLUMNS, *PUBLISHING_FIELDS}
+]
+DETAIL_ROW = CompiledQuery(
+    lambda slug: Article.objects.filter(slug=slug).order_by().values_list(*DETAIL_ROW_FIELDS), slug=str
+)
 
 
 def _keys_text(objects: Iterable) -> str:
@@ -83,6 +99,44 @@ def _keep(rows: list[Article], fields: list[str]) -> None:
 
 
 # --- Lists ---------------------------------------------------------------------------------------
+class ListRow:
+    """An article's LIST_COLUMNS, as the compiled page query returns them."""
+
+    __slots__ = LIST_COLUMNS
+
+    def __init__(self, values: tuple):
+        for name, value in zip(LIST_COLUMNS, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+class LiveArticles:
+    """Every live article, newest first, as `ListRow`s: what an unfiltered list page shows. A
+    sequence for the paginator, which slices it: each slice runs the compiled query for one page."""
+
+    model = Article
+    ordered_by = ("-published_at", "-pk")
+
+    def __init__(self):
+        self.now = timezone.now()  # one instant for the count and the page
+
+    def count(self) -> int:
+        return Article.objects.published(self.now).count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[ListRow]:
+        start, stop = index.start or 0, index.stop
+        if index.step is not None or stop is None:
+            raise TypeError("LiveArticles takes slices with a stop and no step.")
+        rows = LIVE_PAGE.rows(limit=max(stop - start, 0), offset=start, now=self.now)
+        return [ListRow(values) for values in rows]
+
+
 def live_lead_videos() -> frozenset[int]:
     """The ids of publicly visible videos that lead an article: what `has_video` says of a list
     item. Kept in the cache until a video or an article changes or a scheduled one goes live."""
@@ -112,11 +166,23 @@ def list_items(rows: list[Article], host: str) -> list[orjson.Fragment]:
     ]
 
 
-def list_keys(rows: Iterable[Article]) -> set[str]:
-    return {key for row in rows for key in row.list_keys.split()[1:]}
+def list_keys(rows: Iterable[Article | ListRow]) -> set[str]:
+    """The keys of a page's rows: each article, its lead video (publishing it flips `has_video`)
+    and what its stored rendering shows."""
+    keys = {key for row in rows for key in row.list_keys.split()[1:]}
+    keys.update(f"article-{row.pk}" for row in rows)
+    keys.update(f"video-{row.lead_video_id}" for row in rows if row.lead_video_id is not None)
+    return keys
 
 
 # --- Detail --------------------------------------------------------------------------------------
+def find(slug: str) -> Article | None:
+    """The article with this slug, whatever its state, loaded with the detail's columns and the
+    publishing fields (for `is_live`)."""
+    rows = DETAIL_ROW.rows(limit=1, slug=slug)
+    return Article.from_db(Article.objects.db, DETAIL_ROW_FIELDS, rows[0]) if rows else None
+
+
 def detail(row: Article, host: str, context: dict) -> tuple[orjson.Fragment, list[str]]:
     """The detail of `row` (loaded with DETAIL_COLUMNS), made again when it is empty or a
     scheduled publication or expiry has passed since it was made."""

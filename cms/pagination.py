@@ -5,7 +5,7 @@ import hashlib
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from drf_spectacular.plumbing import append_meta
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
@@ -141,7 +141,7 @@ class FeedPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.keyset = self._keyset(queryset)
-        if self.keyset is not None:
+        if self.keyset is not None and isinstance(queryset, QuerySet):
             queryset = queryset.order_by(*self._order_by())  # the id breaks ties, in both modes
         self.cursor_mode = self.cursor_query_param in request.query_params
         if not self.cursor_mode:
@@ -207,8 +207,11 @@ class FeedPagination(PageNumberPagination):
     # --- Cursor mode -------------------------------------------------------------------------
     def _keyset(self, queryset) -> tuple[str, bool] | None:
         """(field, descending) of the active ordering when a cursor can follow it, else None."""
-        query = queryset.query
-        ordering = query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
+        if isinstance(queryset, QuerySet):
+            query = queryset.query
+            ordering = query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
+        else:  # rows already in order, with the id as tiebreak (articles.listing.LiveArticles)
+            ordering = queryset.ordered_by
         first = ordering[0] if ordering else None
         if not isinstance(first, str) or first.removeprefix("-") not in self.cursor_fields:
             return None

@@ -37,8 +37,9 @@ def live(now, related: str = "") -> Q:
 
 
 class PublishableQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(live(timezone.now()))
+    def published(self, now=None):
+        """Publicly visible now (or at `now`)."""
+        return self.filter(live(timezone.now() if now is None else now))
 
 
 class Publishable(models.Model):

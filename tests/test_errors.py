@@ -82,10 +82,10 @@ def test_unacceptable_media_type_is_a_406(api_client):
 
 
 def test_unexpected_error_is_a_500_problem_without_internals(monkeypatch):
-    def broken(self):
+    def broken(self, request, *args, **kwargs):
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr(ArticleViewSet, "get_queryset", broken)
+    monkeypatch.setattr(ArticleViewSet, "list", broken)
     client = APIClient(raise_request_exception=False)
 
     response = client.get("/api/v1/articles/")

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.utils.urls import remove_query_param
 
 from cms.publishing import Status
 
@@ -217,3 +218,31 @@ def test_has_video_follows_lead_video_changes_at_once(api_client):
     video.status = Status.DRAFT
     video.save()
     assert listed(api_client)[plain.slug]["has_video"] is False
+
+
+def test_the_compiled_front_page_equals_the_filtered_path(api_client, monkeypatch):
+    """An unfiltered page runs the list query compiled once (cms.compiled) with the current time;
+    any filter or ordering builds it with the ORM. Both show the same items, pages and links, and
+    the compiled one follows the clock: a scheduled article appears once its time has come."""
+    now = timezone.now()
+    for age in range(7):
+        ArticleFactory(live=True, published_at=now - timedelta(hours=age))
+    ArticleFactory(status=Status.DRAFT)
+    ArticleFactory(
+        status=Status.PUBLISHED, published_at=now - timedelta(days=2), expires_at=now - timedelta(hours=1)
+    )
+    soon = ArticleFactory(status=Status.PUBLISHED, published_at=now + timedelta(minutes=5))
+
+    def page(query):
+        body = api_client.get(f"/api/v1/articles/?{query}").json()
+        links = ("next", "previous", "next_cursor")
+        return {**body, **{link: body[link] and remove_query_param(body[link], "ordering") for link in links}}
+
+    for number in (1, 2, 3):
+        compiled = page(f"page_size=3&page={number}")
+        assert compiled == page(f"page_size=3&page={number}&ordering=-published_at")
+    assert compiled["count"] == 7 and len(compiled["results"]) == 1
+
+    later = now + timedelta(minutes=6)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert page("page_size=1")["results"][0]["slug"] == soon.slug
