@@ -59,7 +59,9 @@ logger = logging.getLogger(__name__)
 
 # The public GETs: the API, feeds and sitemaps (sitemap.xml, sitemaps/, sitemap-news.xml).
 CACHED_PATH = ("/api/v1/", "/feeds/", "/sitemap")
-UNCACHED_PATH = "/api/v1/preview/"  # signed draft previews: private, no-store (cms/preview.py)
+# Answers for whoever holds a signed link, private and no-store: draft previews (cms/preview.py),
+# a subscriber's preferences (newsletters/views.py).
+UNCACHED_PATH = ("/api/v1/preview/", "/api/v1/subscriptions/")
 PRIVATE = "private, no-store"
 VARY = "Accept, Origin"
 
@@ -72,6 +74,7 @@ KEYS = {
     "topics.Topic": ("topic", "topics"),
     "topics.Section": ("section", "sections"),
     "newsletters.Newsletter": ("newsletter", "newsletters"),
+    "newsletters.Edition": ("edition", "editions"),
 }
 # Lists filter by these objects' slugs, and their pages list the newest content.
 ALSO_CHANGES = {
@@ -79,7 +82,7 @@ ALSO_CHANGES = {
     "topics.Section": {"articles", "videos"},
     "articles.Author": {"articles"},
 }
-WATCHED = [*KEYS, "articles.RelatedContent"]
+WATCHED = [*KEYS, "articles.RelatedContent", "newsletters.EditionItem"]
 WATCHED_M2M = [("articles.Article", "topics"), ("articles.Article", "authors"), ("articles.Video", "topics")]
 
 GLOBAL_KEY = "api:token"
@@ -255,6 +258,8 @@ def keys_changed_by(obj: models.Model) -> set[str]:
     label = obj._meta.label
     if label == "articles.RelatedContent":
         return {f"article-{obj.article_id}"}
+    if label == "newsletters.EditionItem":  # a story added to, moved in or removed from an edition
+        return {f"edition-{obj.edition_id}"}
     prefix, list_key = KEYS[label]
     keys = {f"{prefix}-{obj.pk}", list_key, *ALSO_CHANGES.get(label, ())}
     if label in ("articles.Article", "articles.Video", "topics.Topic"):

@@ -1,7 +1,8 @@
 """Who may do what in the admin, defined once: the newsroom's groups and the publishing rule.
 
 Reporters write: they create and edit drafts. Editors decide what readers see: they publish,
-schedule, unpublish, archive and delete. `ensure_roles()` makes the groups match `ROLES`; it runs
+schedule, unpublish, archive and delete. The audience team looks after subscribers, whom nobody
+else sees. `ensure_roles()` makes the groups match `ROLES`; it runs
 after every `migrate` (see `articles.apps`) and from `manage.py setup_roles`. The admin asks
 `can_publish()`; the public API has no write routes at all."""
 
@@ -13,6 +14,7 @@ from django.db.models import Q
 
 REPORTER = "Reporter"
 EDITOR = "Editor"
+AUDIENCE = "Audience"
 
 ALL = ["view", "add", "change", "delete"]
 
@@ -38,6 +40,17 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "topics.section": ALL,
         "topics.topic": ALL,
         "newsletters.newsletter": ALL,
+        "newsletters.edition": ALL,
+        "newsletters.editionitem": ALL,
+        "newsletters.delivery": ["view"],
+    },
+    # The audience team: the people who subscribe are personal data, so only they see them.
+    # Erasing a subscriber is the only way one is deleted: "delete" is the permission to erase.
+    AUDIENCE: {
+        "newsletters.newsletter": ["view"],
+        "newsletters.subscriber": ["view", "change", "delete"],
+        "newsletters.subscription": ["view", "change"],
+        "newsletters.erasure": ["view"],
     },
 }
 

@@ -27,6 +27,11 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-dev-only-set-SECRET_KEY-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE") or 60)  # seconds a worker keeps its database connection
+# Checking a kept connection before each request costs a round trip (a tenth of an uncached article
+# detail). Off, as Django ships it: after a database restart each worker fails one request, then
+# reconnects. On: no request fails, every request pays.
+DATABASE_HEALTH_CHECKS = env_bool("DATABASE_HEALTH_CHECKS", False)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)  # production: 1, unless the proxy redirects
@@ -66,6 +71,9 @@ NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSLETTER_BATCH_SIZE") or 100)  # e
 # Signup throttles: per client (IP address) and per email address.
 SIGNUP_RATE_PER_CLIENT = os.environ.get("SIGNUP_RATE_PER_CLIENT") or "20/hour"
 SIGNUP_RATE_PER_ADDRESS = os.environ.get("SIGNUP_RATE_PER_ADDRESS") or "5/hour"
+# Reverse proxies in front of the app: throttles take the client address from X-Forwarded-For that
+# many hops back; 0 (the default) ignores the header, which a client could set to anything.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES") or 0)
 # Email goes through Django's backends: console by default (it prints messages), SMTP in production.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
 EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
@@ -143,7 +151,11 @@ CACHES = {
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 10_000}}
 }
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=DATABASE_HEALTH_CHECKS
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {
@@ -203,6 +215,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "cms.exceptions.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "iso-8601",
+    "NUM_PROXIES": NUM_PROXIES,
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
@@ -230,6 +243,8 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "cms.publishing.Status",
+        "SubscriptionStatusEnum": "newsletters.models.Subscription.Status",
+        "EditionStatusEnum": "newsletters.models.Edition.Status",
         "ContentTypeEnum": ["article", "video"],  # teasers, search results, change sync
     },
 }

@@ -66,6 +66,8 @@ urlpatterns = [
     path("sitemap.xml", sitemap_index, name="sitemap"),
     path("sitemaps/<str:section>.xml", sitemap_section, name="sitemap-section"),
     path("sitemap-news.xml", news_sitemap, name="sitemap-news"),
+    # Newsletter email links (pages) and newsletter API routes outside the router.
+    path("", include("newsletters.urls")),
 ]
 if settings.SERVE_MEDIA:  # production serves uploads from a CDN or object storage instead
     # MEDIA_ROOT is read per request rather than at import, so that tests' temporary one is served.

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from cms.fields import SelectableFieldsMixin
 
-from .models import Newsletter
+from .models import Newsletter, Subscription
 
 
 class NewsletterSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
@@ -12,3 +12,79 @@ class NewsletterSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
         model = Newsletter
         fields = ["id", "slug", "name", "description", "frequency"]
         extra_kwargs = {"id": {"help_text": "Stable identifier."}}
+
+
+# --- Signup and self-service (newsletters/views.py). No shape here carries an email address. ---
+class SignupSerializer(serializers.Serializer):
+    """A signup from a frontend's form. Fields other than these are ignored."""
+
+    email = serializers.EmailField(
+        max_length=254, help_text="The reader's email address. Surrounding spaces and case do not matter."
+    )
+    name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, help_text="How to greet the reader; optional."
+    )
+    source = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Where the form was, for the newsroom's figures, e.g. `article-footer`; optional.",
+    )
+
+
+class SignupAcceptedSerializer(serializers.Serializer):
+    """The one answer to every accepted signup, whoever the address belongs to."""
+
+    detail = serializers.CharField(help_text="What the reader should do next.")
+
+
+class NewsletterReferenceSerializer(serializers.ModelSerializer):
+    """A newsletter named by its slug and name."""
+
+    class Meta:
+        model = Newsletter
+        fields = ["slug", "name"]
+        extra_kwargs = {
+            "slug": {"help_text": "Slug of the newsletter."},
+            "name": {"help_text": "Name of the newsletter."},
+        }
+
+
+class SubscriptionOutcomeSerializer(serializers.Serializer):
+    """The state of one subscription after a confirmation or unsubscribe link was followed."""
+
+    status = serializers.CharField(help_text="`confirmed` or `unsubscribed`.")
+    newsletter = NewsletterReferenceSerializer(help_text="The newsletter the link was for.")
+
+
+class SubscriptionStateSerializer(serializers.Serializer):
+    """One newsletter the reader signed up to, and where that stands."""
+
+    newsletter = NewsletterReferenceSerializer(help_text="The newsletter.")
+    status = serializers.ChoiceField(
+        choices=Subscription.Status.choices,
+        help_text="`pending`: not confirmed yet; `confirmed`: receives it; `unsubscribed`: does not.",
+    )
+
+
+class PreferencesSerializer(serializers.Serializer):
+    """What a reader can see and change through their manage link. Never the address itself."""
+
+    name = serializers.CharField(help_text="The name the reader gave, or an empty string.")
+    subscriptions = SubscriptionStateSerializer(
+        many=True, help_text="Every newsletter the reader signed up to, by name."
+    )
+    newsletters = NewsletterSerializer(
+        many=True, help_text="The newsletters that can be chosen now (the active ones), by name."
+    )
+
+
+class PreferencesUpdateSerializer(serializers.Serializer):
+    """The newsletters to receive from now on: all the others are unsubscribed."""
+
+    newsletters = serializers.ListField(
+        child=serializers.SlugField(max_length=150, help_text="Slug of an active newsletter."),
+        allow_empty=True,
+        max_length=100,
+        help_text="Slugs of the newsletters to receive; an empty list unsubscribes from all.",
+    )

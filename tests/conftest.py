@@ -4,7 +4,7 @@ from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
-from cms.roles import EDITOR, REPORTER
+from cms.roles import AUDIENCE, EDITOR, REPORTER
 
 
 @pytest.fixture(autouse=True)
@@ -78,4 +78,17 @@ def reporter_client(reporter):
 def desk_editor_client(desk_editor):
     client = Client()
     client.force_login(desk_editor)
+    return client
+
+
+@pytest.fixture
+def audience(django_user_model):
+    """A member of the audience team (the Audience group), who looks after subscribers."""
+    return _staff_in_group(django_user_model, "audience", AUDIENCE)
+
+
+@pytest.fixture
+def audience_client(audience):
+    client = Client()
+    client.force_login(audience)
     return client

@@ -8,7 +8,7 @@ from PIL import Image as PILImage
 
 from articles.models import Article, Author, Image, RelatedContent, Video
 from cms.publishing import Status
-from newsletters.models import Newsletter
+from newsletters.models import Edition, EditionItem, Newsletter, Subscriber, Subscription
 from topics.models import Section, Topic
 
 
@@ -109,3 +109,40 @@ class NewsletterFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Newsletter {n}")
     slug = factory.Sequence(lambda n: f"newsletter-{n}")
+
+
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subscriber
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.com")
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subscription
+
+    subscriber = factory.SubFactory(SubscriberFactory)
+    newsletter = factory.SubFactory(NewsletterFactory)
+
+    class Params:
+        confirmed = factory.Trait(
+            status=Subscription.Status.CONFIRMED, confirmed_at=factory.LazyFunction(timezone.now)
+        )
+
+
+class EditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Edition
+
+    newsletter = factory.SubFactory(NewsletterFactory)
+    subject = factory.Sequence(lambda n: f"Edition {n}")
+    intro = "Good morning."
+
+
+class EditionItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EditionItem
+
+    edition = factory.SubFactory(EditionFactory)
+    position = factory.Sequence(int)
