@@ -22,6 +22,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 serve: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_seeds
+	@# The task worker (newsletter emails, printed here by the console email backend) runs beside
+	@# the server and stops with it.
+	DEBUG=$${DEBUG:-1} $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 editor: setup
