@@ -24,9 +24,10 @@ serve: setup
 	$(PY) manage.py load_seeds
 	@# The task worker (newsletter emails, printed here by the console email backend) runs beside
 	@# the server and stops with it.
-	DEBUG=$${DEBUG:-1} $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	export DEBUG=$${DEBUG:-1} PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}; \
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 editor: setup
 	$(PY) manage.py migrate --noinput
