@@ -271,6 +271,8 @@ def _admin_link(obj, url_name, *args):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that only the system writes: nobody adds, changes or deletes them here."""
+
     def has_add_permission(self, request):
         return False
 

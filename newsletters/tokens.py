@@ -43,20 +43,20 @@ def _checked(obj, subscriber: Subscriber, key: str):
     return obj
 
 
-def subscription_from_confirm_token(token: str) -> Subscription:
-    pk, key = _payload(token, CONFIRM_SALT, max_age=settings.NEWSLETTER_CONFIRM_MAX_AGE)
+def _subscription(token: str, salt: str, max_age: int | None = None) -> Subscription:
+    pk, key = _payload(token, salt, max_age=max_age)
     subscription = Subscription.objects.select_related("subscriber", "newsletter").filter(pk=pk).first()
     if subscription is None:
         raise signing.BadSignature("No such subscription.")
     return _checked(subscription, subscription.subscriber, key)
+
+
+def subscription_from_confirm_token(token: str) -> Subscription:
+    return _subscription(token, CONFIRM_SALT, max_age=settings.NEWSLETTER_CONFIRM_MAX_AGE)
 
 
 def subscription_from_unsubscribe_token(token: str) -> Subscription:
-    pk, key = _payload(token, UNSUBSCRIBE_SALT)
-    subscription = Subscription.objects.select_related("subscriber", "newsletter").filter(pk=pk).first()
-    if subscription is None:
-        raise signing.BadSignature("No such subscription.")
-    return _checked(subscription, subscription.subscriber, key)
+    return _subscription(token, UNSUBSCRIBE_SALT)
 
 
 def subscriber_from_manage_token(token: str) -> Subscriber:
