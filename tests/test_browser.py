@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.db import connections
 
 from cms.publishing import Status
 
@@ -71,6 +72,9 @@ def test_editor_writes_and_publishes_an_article_with_a_heading_a_link_and_a_vide
     page.wait_for_selector(".messagelist .success")
 
     article = client.get("/api/v1/articles/drones-over-the-front/").json()
+    # While Playwright runs, this code has database connections of its own (per-context storage);
+    # left open, one would stop the test database from being dropped at the end of the run.
+    connections.close_all()
     blocks = article["body"]
     assert blocks[0] == {
         "type": "heading",
