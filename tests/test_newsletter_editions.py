@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -144,7 +145,9 @@ def test_the_preview_shows_html_and_text_with_placeholder_links(desk_editor_clie
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Week in defence" in page and "srcdoc=" in page
+    frame = BeautifulSoup(page, "html.parser").find("iframe")
+    assert frame["srcdoc"].lower().startswith("<!doctype html>") and frame["srcdoc"].rstrip().endswith("</html>")
+    assert "Week in defence" in frame["srcdoc"] and "Carrier sails for the Pacific" in frame["srcdoc"]
     assert "Carrier sails for the Pacific" in response.context["text"]
     assert "Unsubscribe: #" in response.context["text"]
     assert "2 of the edition" in page  # the draft and the expired one are left out, and it says so
