@@ -53,18 +53,27 @@ class ArticleAdmin(PublishableAdmin):
     list_select_related = ["section"]
     search_fields = ["headline", "standfirst", "slug"]
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section", "topics", "authors", "hero_image", "lead_video"]
+    autocomplete_fields = ["section", "topics", "authors", "hero_image", "lead_video", "newsletter"]
     inlines = [RelatedContentInline]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "standfirst", "body_html"]}),
         ("Taxonomy", {"fields": ["section", "topics", "authors"]}),
         ("Media", {"fields": ["hero_image", "lead_video"]}),
+        ("Newsletter signup", {"fields": ["newsletter"]}),
         PublishableAdmin.publishing_fieldset,
         ("SEO", {"classes": ["collapse"], "fields": ["seo_title", "seo_description", "canonical_url"]}),
     ]
 
     def view_on_site(self, obj):
         return reverse("article-detail", kwargs={"slug": obj.slug})
+
+    def get_autocomplete_fields(self, request):
+        fields = super().get_autocomplete_fields(request)
+        if request.user.has_perm("newsletters.view_newsletter"):
+            return fields
+        # The autocomplete asks the newsletters' admin, which only the teams looking after newsletters
+        # may see (it shows subscriber figures): reporters pick from a plain list of the few there are.
+        return [name for name in fields if name != "newsletter"]
 
 
 @admin.register(Video)

@@ -278,7 +278,13 @@ class ArticleQuerySet(PublishableQuerySet):
 
     def for_detail_api(self):
         """Everything the article page needs, at a fixed number of queries."""
-        return self.for_api().defer(None).with_lead_video().with_related()
+        return (
+            self.for_api()
+            .defer(None)
+            .select_related("newsletter", "section__newsletter")  # the signup block
+            .with_lead_video()
+            .with_related()
+        )
 
 
 class Article(Publishable):
@@ -312,6 +318,15 @@ class Article(Publishable):
         on_delete=models.SET_NULL,
         related_name="lead_of",
         help_text="Shown at the top instead of the hero image.",
+    )
+    newsletter = models.ForeignKey(
+        "newsletters.Newsletter",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The newsletter promoted in the signup block under the article. Blank: the "
+        "section's default newsletter. An inactive newsletter is never shown.",
     )
     seo_title = models.CharField(
         "SEO title", max_length=70, blank=True, help_text="For search engines; defaults to the headline."

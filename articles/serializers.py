@@ -3,11 +3,13 @@ their JSON directly in `represent()` / the `*_data()` functions, which is severa
 than field-by-field serialization. tests/test_representation.py checks every response against
 the declared schema, so the two cannot drift apart."""
 
+from django.urls import reverse
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from cms.fields import SelectableFieldsMixin
-from cms.representation import iso
+from cms.representation import absolute, iso
+from newsletters.models import Newsletter
 from topics.serializers import (
     SectionSerializer,
     TopicSerializer,
@@ -283,6 +285,45 @@ class SeoSerializer(serializers.Serializer):
     )
 
 
+class SignupBlockSerializer(serializers.ModelSerializer):
+    """The newsletter signup block under an article: what to promote, and where to send the form."""
+
+    subscribe_url = serializers.URLField(
+        read_only=True,
+        help_text="Absolute URL to POST the reader's `email` (and optional `name`, `source`) to, "
+        "which starts the double opt-in: the newsletter's subscriptions endpoint.",
+    )
+
+    class Meta:
+        model = Newsletter
+        fields = ["id", "slug", "name", "description", "frequency", "subscribe_url"]
+        extra_kwargs = ID_HELP
+
+    def to_representation(self, newsletter):
+        return signup_block_data(newsletter, self.context)
+
+
+def signup_block_data(newsletter: Newsletter, context: dict) -> dict:
+    path = reverse("newsletter-signup", kwargs={"slug": newsletter.slug})
+    return {
+        "id": newsletter.pk,
+        "slug": newsletter.slug,
+        "name": newsletter.name,
+        "description": newsletter.description,
+        "frequency": newsletter.frequency,
+        "subscribe_url": absolute(context, path),
+    }
+
+
+def promoted_newsletter(article) -> Newsletter | None:
+    """The article's own newsletter if it is active, else its section's default if active: an
+    inactive one takes no signups, so promoting it would only lead to an error."""
+    for newsletter in (article.newsletter, article.section.newsletter):
+        if newsletter is not None and newsletter.is_active:
+            return newsletter
+    return None
+
+
 # --- Articles --------------------------------------------------------------------------------
 def _lead_video(article: Article, context: dict) -> dict | None:
     video = article.lead_video
@@ -376,13 +417,27 @@ class ArticleDetailSerializer(ArticleListSerializer):
         many=True, read_only=True, help_text="Teaser cards for related articles and videos, in order."
     )
     seo = SeoSerializer(read_only=True, help_text="Metadata for search engines and social sharing.")
+    newsletter = SignupBlockSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The newsletter signup block shown under the article: the article's own newsletter, "
+        "else its section's default; null when neither is set and active.",
+    )
 
     class Meta(ArticleListSerializer.Meta):
-        fields = [*ArticleListSerializer.Meta.fields, "first_published_at", "body", "body_html", "seo"]
+        fields = [
+            *ArticleListSerializer.Meta.fields,
+            "first_published_at",
+            "body",
+            "body_html",
+            "seo",
+            "newsletter",
+        ]
 
     def represent(self, article):
         context = self.context
         body = body_data(article.body, context)
+        newsletter = promoted_newsletter(article)
         return {
             **super().represent(article),
             "lead_video": _lead_video(article, context),
@@ -395,6 +450,7 @@ class ArticleDetailSerializer(ArticleListSerializer):
                 "description": article.seo_description or article.standfirst,
                 "canonical_url": article.canonical_url or None,
             },
+            "newsletter": signup_block_data(newsletter, context) if newsletter is not None else None,
         }
 
 

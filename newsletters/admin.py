@@ -36,6 +36,7 @@ class NewsletterAdmin(admin.ModelAdmin):
     list_filter = ["frequency", "is_active"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
+    ordering = ["name"]  # the counted queryset below loses Meta.ordering; autocompletes page it
 
     def get_queryset(self, request):
         # Editions are counted in a subquery: a second join beside the subscriptions would

@@ -12,7 +12,7 @@ The text, read as its non-blank lines from the top (DESIGN.md, "The seed page, r
     standfirst
     body paragraph ...           one or more
     Related topics               the topic names were lost: they come from the metadata
-    Join Our Newsletter          the newsletter signup block
+    Join Our Newsletter          the signup block: the metadata's newsletter, set on the article
     WatchUsOn
     related video title ...      one per entry of related_videos in the metadata
 """
@@ -93,6 +93,7 @@ class ArticleSeed:
     topics: tuple[str, ...]  # slugs
     lead_video: str  # slug
     related_videos: tuple[str, ...]  # slugs, in the page's order
+    newsletter: str  # slug: the page's "Join Our Newsletter" block
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,8 @@ def read_document(path: Path) -> Document:
     if len(set(related_slugs)) != len(related_slugs):
         raise SeedError(meta_path, "related_videos: the same slug appears twice")
 
+    newsletter_keys = ("slug", "name", "description", "frequency")
+    newsletter = NewsletterSeed(**meta.object("newsletter").texts(Newsletter, *newsletter_keys))
     article_meta = meta.object("article")
     article = ArticleSeed(
         **article_meta.texts(Article, "slug"),
@@ -324,9 +327,8 @@ def read_document(path: Path) -> Document:
         topics=article_meta.topics("topics", topics),
         lead_video=videos[0].slug,
         related_videos=related_slugs,
+        newsletter=newsletter.slug,
     )
-    newsletter_keys = ("slug", "name", "description", "frequency")
-    newsletter = NewsletterSeed(**meta.object("newsletter").texts(Newsletter, *newsletter_keys))
     return Document(
         path=path,
         section=section,
@@ -413,7 +415,7 @@ def _touch(row: Article | Video, outcome: str, links_changed: bool) -> str:
 
 def _write(records: dict[type, dict[str, Any]]) -> Counter[str]:
     outcomes: Counter[str] = Counter()
-    sections, topics, videos = {}, {}, {}
+    sections, topics, videos, newsletters = {}, {}, {}, {}
     for seed in records[SectionSeed].values():
         values = {"name": seed.name, "description": seed.description}
         sections[seed.slug], outcome = _upsert(Section, seed.slug, values)
@@ -436,7 +438,7 @@ def _write(records: dict[type, dict[str, Any]]) -> Counter[str]:
         videos[seed.slug] = video
     for seed in records[NewsletterSeed].values():
         values = {"name": seed.name, "description": seed.description, "frequency": seed.frequency}
-        _, outcome = _upsert(Newsletter, seed.slug, {**values, "is_active": True})
+        newsletters[seed.slug], outcome = _upsert(Newsletter, seed.slug, {**values, "is_active": True})
         outcomes[outcome] += 1
     for seed in records[ArticleSeed].values():
         values = {
@@ -445,6 +447,7 @@ def _write(records: dict[type, dict[str, Any]]) -> Counter[str]:
             "body_html": paragraphs_html(list(seed.paragraphs)),
             "section_id": sections[seed.section].pk,
             "lead_video_id": videos[seed.lead_video].pk,
+            "newsletter_id": newsletters[seed.newsletter].pk,
             "status": Status.PUBLISHED,
             "published_at": seed.published_at,
         }

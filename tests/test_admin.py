@@ -256,6 +256,61 @@ def test_article_autocompletes_find_related_objects(admin_client, field_name, fa
     assert [result["id"] for result in response.json()["results"]] == [str(obj.pk)]
 
 
+# --- The newsletter signup block ---------------------------------------------------------------
+APP_OF = {"article": "articles", "section": "topics"}
+
+
+@pytest.mark.parametrize("model_name", ["article", "section"])
+def test_newsletter_autocomplete_of_articles_and_sections(admin_client, model_name):
+    newsletter = NewsletterFactory(name="The Daily Briefing")
+    NewsletterFactory(name="Weekend Reads")
+
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": APP_OF[model_name],
+            "model_name": model_name,
+            "field_name": "newsletter",
+            "term": "daily",
+        },
+    )
+
+    assert response.status_code == 200
+    assert [result["id"] for result in response.json()["results"]] == [str(newsletter.pk)]
+
+
+def test_reporter_picks_the_newsletter_of_a_draft_from_a_plain_list(reporter_client):
+    newsletter = NewsletterFactory(name="The Daily Briefing")
+    # Reporters may not see the newsletters' admin (subscriber figures), which an autocomplete asks.
+    page = reporter_client.get(ADD_ARTICLE)
+    choices = page.context["adminform"].form.fields["newsletter"].choices
+
+    response = reporter_client.post(
+        ADD_ARTICLE, article_form(section=SectionFactory(), newsletter=newsletter.pk)
+    )
+
+    assert response.status_code == 302, form_errors(response)
+    assert [label for _, label in choices] == ["---------", "The Daily Briefing"]
+    assert "admin-autocomplete" not in str(page.context["adminform"].form["newsletter"])
+    assert Article.objects.get(slug="drones-over-kyiv").newsletter == newsletter
+
+
+def test_section_default_newsletter_reaches_its_articles(admin_client, api_client):
+    section = SectionFactory(name="News", slug="news")
+    article = ArticleFactory(live=True, section=section)
+    newsletter = NewsletterFactory(slug="the-daily-briefing")
+    assert api_client.get(f"/api/v1/articles/{article.slug}/").json()["newsletter"] is None
+
+    response = admin_client.post(
+        reverse("admin:topics_section_change", args=[section.pk]),
+        {"name": "News", "slug": "news", "description": "", "position": 0, "newsletter": newsletter.pk},
+    )
+
+    assert response.status_code == 302
+    served = api_client.get(f"/api/v1/articles/{article.slug}/").json()["newsletter"]
+    assert served["slug"] == "the-daily-briefing"
+
+
 # --- Publish and unpublish actions ------------------------------------------------------------
 def test_publish_and_unpublish_actions_change_what_the_api_serves(admin_client, api_client):
     article = ArticleFactory(slug="breaking", status=Status.DRAFT)
@@ -302,7 +357,7 @@ def test_article_change_page_renders_every_fieldset_and_the_inline(admin_client)
 
     assert response.status_code == 200
     fieldsets = [fieldset.name for fieldset in response.context["adminform"]]
-    assert fieldsets == [None, "Taxonomy", "Media", "Publishing", "SEO"]
+    assert fieldsets == [None, "Taxonomy", "Media", "Newsletter signup", "Publishing", "SEO"]
     assert "related_items-TOTAL_FORMS" in response.text
     assert "First paragraph." in response.text
 

@@ -103,6 +103,7 @@ def test_shipped_seeds_create_the_page_content():
 
     newsletter = Newsletter.objects.get()
     assert (newsletter.name, newsletter.is_active) == ("The Daily Briefing", True)
+    assert article.newsletter == newsletter  # the page's "Join Our Newsletter" block
 
 
 def test_seed_article_is_served_by_the_api(api_client):
@@ -124,6 +125,28 @@ def test_seed_article_is_served_by_the_api(api_client):
 
     newsletters = api_client.get("/api/v1/newsletters/").json()["results"]
     assert [item["name"] for item in newsletters] == ["The Daily Briefing"]
+
+    signup = article["newsletter"]
+    assert (signup["slug"], signup["name"], signup["frequency"]) == (
+        "the-daily-briefing",
+        "The Daily Briefing",
+        "daily",
+    )
+    assert signup["subscribe_url"] == "http://testserver/api/v1/newsletters/the-daily-briefing/subscriptions/"
+    subscribed = api_client.post(signup["subscribe_url"], {"email": "reader@example.com"}, format="json")
+    assert subscribed.status_code == 202
+
+
+def test_rerun_gives_the_article_its_newsletter_back(api_client):
+    load()
+    Article.objects.filter(slug=ARTICLE_SLUG).update(newsletter=None)  # as loaded before the block existed
+
+    output = load()
+
+    assert output.strip().endswith("(0 created, 1 changed)")
+    assert Article.objects.get(slug=ARTICLE_SLUG).newsletter.slug == "the-daily-briefing"
+    served = api_client.get(f"/api/v1/articles/{ARTICLE_SLUG}/").json()["newsletter"]
+    assert served["slug"] == "the-daily-briefing"
 
 
 def test_running_twice_changes_nothing():
@@ -255,6 +278,12 @@ BODY = SEED_TEXT[SEED_TEXT.index("Russia has amassed") : SEED_TEXT.index("Relate
             _edit_meta("newsletter", "frequency", value="hourly"),
             "newsletter.frequency: Value 'hourly' is not a valid choice.",
             id="invalid-choice",
+        ),
+        pytest.param(_edit_meta("newsletter"), "missing key 'newsletter'", id="no-newsletter"),
+        pytest.param(
+            _edit_meta("newsletter", "slug", value="Daily Briefing"),
+            "newsletter.slug: Enter a valid “slug”",
+            id="invalid-newsletter-slug",
         ),
         pytest.param(
             _edit_meta("article", "published_at", value="2024-12-16 09:00"),

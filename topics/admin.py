@@ -5,10 +5,12 @@ from .models import Section, Topic
 
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position"]
+    list_display = ["name", "slug", "position", "newsletter"]
     list_editable = ["position"]
+    list_select_related = ["newsletter"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["newsletter"]
 
 
 @admin.register(Topic)

@@ -8,6 +8,15 @@ class Section(models.Model):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Order in navigation: lower numbers first."
     )
+    newsletter = models.ForeignKey(
+        "newsletters.Newsletter",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The newsletter promoted in the signup block of the section's articles, unless an "
+        "article picks its own. Blank: no signup block.",
+    )
 
     class Meta:
         ordering = ["position", "name"]
