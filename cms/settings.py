@@ -68,6 +68,8 @@ NEWSLETTER_MANAGE_URL = os.environ.get("NEWSLETTER_MANAGE_URL", "")  # e.g. http
 NEWSLETTER_CONFIRM_MAX_AGE = int(os.environ.get("NEWSLETTER_CONFIRM_MAX_AGE") or 3 * 24 * 3600)  # seconds
 NEWSLETTER_RESEND_AFTER = int(os.environ.get("NEWSLETTER_RESEND_AFTER") or 600)  # between confirmation emails
 NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSLETTER_BATCH_SIZE") or 100)  # emails per SMTP connection
+# `prune_unconfirmed` (daily) forgets addresses never confirmed and sent nothing for this long (seconds).
+NEWSLETTER_UNCONFIRMED_MAX_AGE = int(os.environ.get("NEWSLETTER_UNCONFIRMED_MAX_AGE") or 30 * 24 * 3600)
 # Signup throttles: per client (IP address) and per email address.
 SIGNUP_RATE_PER_CLIENT = os.environ.get("SIGNUP_RATE_PER_CLIENT") or "20/hour"
 SIGNUP_RATE_PER_ADDRESS = os.environ.get("SIGNUP_RATE_PER_ADDRESS") or "5/hour"

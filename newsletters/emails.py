@@ -22,7 +22,7 @@ def build_message(
     """A plain-text email with an HTML alternative, rendered from `template` + `.txt` / `.html`
     with `context`, from DEFAULT_FROM_EMAIL, with `headers` (e.g. `links.list_headers()`)."""
     message = EmailMultiAlternatives(
-        subject=subject,
+        subject=links.header_text(subject),
         body=render_to_string(f"{template}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to] if isinstance(to, str) else list(to),

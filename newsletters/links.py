@@ -1,6 +1,7 @@
 """Absolute links and list headers for newsletter emails, built from PUBLIC_BASE_URL (a worker has
 no request to take the host from)."""
 
+from email.utils import formataddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -35,13 +36,22 @@ def unsubscribe_url(subscription: Subscription) -> str:
     return absolute(reverse("newsletter-unsubscribe-page", kwargs={"token": token}))
 
 
+def header_text(value: str) -> str:
+    """`value` on one line, for a header: admins type newsletter names and subjects, and a line
+    break that slipped in would make Django refuse the whole email (BadHeaderError)."""
+    return " ".join(value.split())
+
+
 def list_headers(subscription: Subscription) -> dict[str, str]:
     """Headers for every email about a subscription: mail clients show an Unsubscribe button that
     POSTs `List-Unsubscribe=One-Click` to the link, with no login and no page in between."""
     host = urlsplit(settings.PUBLIC_BASE_URL).hostname or "localhost"
     newsletter = subscription.newsletter
+    # The name is quoted or RFC 2047-encoded here, as a phrase: left to Django, a non-ASCII name
+    # would encode the whole value, `<id>` included, and mail clients would find no list id.
+    list_id = formataddr((header_text(newsletter.name), f"{newsletter.slug}.{host}"), charset="utf-8")
     return {
-        "List-Id": f"{newsletter.name} <{newsletter.slug}.{host}>",
+        "List-Id": list_id,
         "List-Unsubscribe": f"<{unsubscribe_url(subscription)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }

@@ -10,7 +10,7 @@ stay, anonymous, for the edition's figures."""
 import secrets
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 
@@ -49,6 +49,19 @@ def new_token_key() -> str:
     return secrets.token_urlsafe(12)
 
 
+class SubscriberQuerySet(models.QuerySet):
+    def unconfirmed_since(self, cutoff):
+        """Subscribers who never confirmed a subscription (whatever became of them since) and who
+        signed up, or were sent a confirmation email, last before `cutoff`."""
+        recent_or_consented = Subscription.objects.filter(subscriber=OuterRef("pk")).filter(
+            Q(confirmed_at__isnull=False)
+            | Q(status=Subscription.Status.CONFIRMED)
+            | Q(created_at__gt=cutoff)
+            | Q(confirmation_sent_at__gt=cutoff)
+        )
+        return self.filter(created_at__lte=cutoff).exclude(Exists(recent_or_consented))
+
+
 class Subscriber(models.Model):
     email = models.EmailField(
         max_length=254, unique=True, help_text="Normalised: no surrounding spaces, lower case."
@@ -61,6 +74,8 @@ class Subscriber(models.Model):
         help_text="Part of every signed link sent to this address: a new one voids them all.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = SubscriberQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -209,6 +224,7 @@ class Delivery(models.Model):
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped (unsubscribed meanwhile)"
         UNKNOWN = "unknown", "Unknown (interrupted while sending)"
+        STOPPED = "stopped", "Not sent (newsletter deactivated during the send)"
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="deliveries")
     subscription = models.ForeignKey(

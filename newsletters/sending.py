@@ -12,6 +12,9 @@
    claimed but not marked were in flight when the worker died: their email may or may not have
    left, so they become UNKNOWN and are never sent again. Missing one email beats sending two.
 4. When no PENDING delivery is left the edition is SENT, and its save purges the archive cache.
+5. Deactivating the newsletter stops a send at its next batch: the deliveries not made yet become
+   STOPPED and the edition is SENT (to those it reached). An inactive newsletter mails nobody, and
+   reactivating it later must not send old news.
 
 Log lines and delivery errors name editions and deliveries by id, never an address."""
 
@@ -25,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import editions
-from .models import Delivery, Edition, Subscription
+from .models import Delivery, Edition, Newsletter, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,12 @@ def send_edition(*, edition_id: int) -> None:
     stories = editions.edition_stories(edition)
     counts: Counter[str] = Counter()
     while batch := _pending_batch(edition):
+        if not Newsletter.objects.active().filter(pk=edition.newsletter_id).exists():
+            stopped = Delivery.objects.filter(edition=edition, status=Delivery.Status.PENDING).update(
+                status=Delivery.Status.STOPPED
+            )
+            logger.warning("Edition %s: newsletter deactivated; %d deliveries stopped.", edition.pk, stopped)
+            break
         connection = mail.get_connection()
         connection.open()
         try:

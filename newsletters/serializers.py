@@ -1,8 +1,11 @@
+import unicodedata
+
 from rest_framework import serializers
 
 from cms.fields import SelectableFieldsMixin
 
 from .models import Newsletter, Subscription
+from .services import normalise_email
 
 
 class NewsletterSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
@@ -15,21 +18,46 @@ class NewsletterSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
 
 
 # --- Signup and self-service (newsletters/views.py). No shape here carries an email address. ---
+def no_control_characters(value: str) -> None:
+    # Typed by anyone, read by staff in the admin and in CSV exports: no line breaks that make one
+    # value look like two, no terminal escape sequences.
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise serializers.ValidationError("Line breaks, tabs and other control characters are not allowed.")
+
+
 class SignupSerializer(serializers.Serializer):
     """A signup from a frontend's form. Fields other than these are ignored."""
 
     email = serializers.EmailField(
-        max_length=254, help_text="The reader's email address. Surrounding spaces and case do not matter."
+        max_length=254,
+        help_text="The reader's email address (up to 254 characters; the part before the @ in ASCII). "
+        "Surrounding spaces and case do not matter.",
     )
     name = serializers.CharField(
-        max_length=150, required=False, allow_blank=True, help_text="How to greet the reader; optional."
+        max_length=150,
+        required=False,
+        allow_blank=True,
+        validators=[no_control_characters],
+        help_text="How to greet the reader; optional. No line breaks or other control characters.",
     )
     source = serializers.CharField(
         max_length=100,
         required=False,
         allow_blank=True,
+        validators=[no_control_characters],
         help_text="Where the form was, for the newsroom's figures, e.g. `article-footer`; optional.",
     )
+
+    def validate_email(self, value: str) -> str:
+        # Django's EmailValidator matches the part before the @ case-insensitively, which in Unicode
+        # lets through a few non-ASCII letters (İ, ı, the Kelvin sign): no mail server takes them,
+        # and lower-casing İ makes two characters, so an address could outgrow its column.
+        if not value.rpartition("@")[0].isascii():
+            raise serializers.ValidationError("Enter a valid email address.")
+        email = normalise_email(value)
+        if len(email) > 254:
+            raise serializers.ValidationError("Ensure this field has no more than 254 characters.")
+        return email
 
 
 class SignupAcceptedSerializer(serializers.Serializer):

@@ -73,13 +73,17 @@ def unsubscribe(*, subscription: Subscription) -> Subscription:
 
 
 def set_preferences(*, subscriber: Subscriber, newsletters: Iterable[Newsletter]) -> list[Subscription]:
-    """Receive exactly `newsletters` (active ones). The subscriber came through their signed manage
-    link, which proves they own the address, so newly chosen newsletters are confirmed at once."""
+    """Receive exactly `newsletters` of the active ones. The subscriber came through their signed
+    manage link, which proves they own the address, so newly chosen newsletters are confirmed at
+    once. Subscriptions to inactive newsletters stay as they are: they were not offered."""
     wanted = {newsletter.pk: newsletter for newsletter in newsletters}
     with transaction.atomic():
-        current = {s.newsletter_id: s for s in subscriber.subscriptions.select_for_update()}
+        current = {
+            s.newsletter_id: s
+            for s in subscriber.subscriptions.select_for_update(of=("self",)).select_related("newsletter")
+        }
         for newsletter_id, subscription in current.items():
-            if newsletter_id not in wanted:
+            if newsletter_id not in wanted and subscription.newsletter.is_active:
                 unsubscribe(subscription=subscription)
         for newsletter_id, newsletter in wanted.items():
             subscription = current.get(newsletter_id)
@@ -95,10 +99,43 @@ def erase_subscriber(*, subscriber: Subscriber, via: str) -> None:
     """Forget the address completely: the subscriber, their subscriptions and the admin's log
     entries naming them go; deliveries stay without it, and an `Erasure` row counts the event."""
     with transaction.atomic():
-        subscription_pks = [str(pk) for pk in subscriber.subscriptions.values_list("pk", flat=True)]
-        for model, pks in ((Subscriber, [str(subscriber.pk)]), (Subscription, subscription_pks)):
-            LogEntry.objects.filter(
-                content_type=ContentType.objects.get_for_model(model), object_id__in=pks
-            ).delete()
-        subscriber.delete()
+        _forget([subscriber.pk])
         Erasure.objects.create(via=via)
+
+
+PRUNE_CHUNK = 500  # subscribers deleted per transaction
+
+
+def prune_unconfirmed(*, older_than: timedelta) -> int:
+    """Forget the subscribers who never confirmed a subscription and were sent nothing for
+    `older_than` (see `SubscriberQuerySet.unconfirmed_since`): an address kept without consent.
+    As erasure does, and with the admin's log entries, but no `Erasure` is counted: they never
+    subscribed. Returns how many subscribers were deleted."""
+    cutoff = timezone.now() - older_than
+    stale = Subscriber.objects.unconfirmed_since(cutoff)
+    candidates = list(stale.order_by("pk").values_list("pk", flat=True))
+    deleted = 0
+    for start in range(0, len(candidates), PRUNE_CHUNK):
+        with transaction.atomic():
+            # Locked, then asked again: a signup in flight may be sending one of them a new
+            # confirmation email, and its subscription must not lose its subscriber under it.
+            chunk = Subscriber.objects.select_for_update().filter(
+                pk__in=candidates[start : start + PRUNE_CHUNK]
+            )
+            locked = list(chunk.values_list("pk", flat=True))
+            list(Subscription.objects.select_for_update().filter(subscriber__in=locked).values_list("pk"))
+            deleted += _forget(list(stale.filter(pk__in=locked).values_list("pk", flat=True)))
+    return deleted
+
+
+def _forget(subscriber_pks: list[int]) -> int:
+    """Delete these subscribers, their subscriptions and every admin log entry naming one of them
+    (the subscriber's own, and their subscriptions', whose names hold the address). Deliveries
+    stay, without the subscription. Call inside a transaction; returns how many were deleted."""
+    subscription_pks = Subscription.objects.filter(subscriber__in=subscriber_pks).values_list("pk", flat=True)
+    for model, pks in ((Subscriber, subscriber_pks), (Subscription, list(subscription_pks))):
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id__in=[str(pk) for pk in pks]
+        ).delete()
+    _, deleted = Subscriber.objects.filter(pk__in=subscriber_pks).delete()
+    return deleted.get(Subscriber._meta.label, 0)

@@ -282,7 +282,8 @@ class ManageView(PrivateAPIView):
         operation_id="subscriptions_update",
         summary="Choose newsletters",
         description="The reader receives exactly the newsletters named, confirmed at once (the "
-        "manage link proves the address is theirs), and is unsubscribed from the others.",
+        "manage link proves the address is theirs), and is unsubscribed from the other active ones. "
+        "Subscriptions to inactive newsletters, which cannot be chosen, are left as they are.",
         parameters=[MANAGE_TOKEN],
         request=PreferencesUpdateSerializer,
         responses={

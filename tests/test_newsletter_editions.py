@@ -146,7 +146,8 @@ def test_the_preview_shows_html_and_text_with_placeholder_links(desk_editor_clie
     assert response.status_code == 200
     page = response.content.decode()
     frame = BeautifulSoup(page, "html.parser").find("iframe")
-    assert frame["srcdoc"].lower().startswith("<!doctype html>") and frame["srcdoc"].rstrip().endswith("</html>")
+    assert frame["srcdoc"].lower().startswith("<!doctype html>")
+    assert frame["srcdoc"].rstrip().endswith("</html>")
     assert "Week in defence" in frame["srcdoc"] and "Carrier sails for the Pacific" in frame["srcdoc"]
     assert "Carrier sails for the Pacific" in response.context["text"]
     assert "Unsubscribe: #" in response.context["text"]
