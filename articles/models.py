@@ -4,13 +4,16 @@ from django.db import models
 from django.db.models import BooleanField, Case, F, Prefetch, Q, When
 from django.utils import timezone
 
-from cms.publishing import Publishable, PublishableQuerySet, live
+from cms.publishing import PUBLISHING_FIELDS, Publishable, PublishableQuerySet, live
 from topics.models import Topic
 
 from .blocks import plain_text
 from .images import delete_files_on_commit, make_renditions, validate_image_upload
 from .richtext import html_to_blocks, sanitize_html
 from .search import refresh_after_save
+
+# The columns of a teaser card both kinds share; each adds its title, summary and image.
+TEASER_FIELDS = ("id", "slug", *PUBLISHING_FIELDS, "updated_at")
 
 
 class Author(models.Model):
@@ -159,8 +162,9 @@ class VideoQuerySet(PublishableQuerySet):
         return self.for_api().defer("transcript")
 
     def teasers(self):
-        """What a teaser card needs (articles.teasers.teaser_data)."""
-        return self.select_related("thumbnail").defer("transcript")
+        """What a teaser card needs (articles.teasers.teaser_data), and no more: topic, section and
+        author pages load two dozen of them per request."""
+        return self.select_related("thumbnail").only(*TEASER_FIELDS, "title", "description", "thumbnail")
 
     def for_feed(self):
         """What a feed item needs (articles.feeds), at a fixed number of queries."""
@@ -252,8 +256,8 @@ class ArticleQuerySet(PublishableQuerySet):
         )
 
     def teasers(self):
-        """What a teaser card needs (articles.teasers.teaser_data)."""
-        return self.select_related("hero_image").defer("body", "body_html")
+        """What a teaser card needs (articles.teasers.teaser_data), and no more."""
+        return self.select_related("hero_image").only(*TEASER_FIELDS, "headline", "standfirst", "hero_image")
 
     def for_feed(self):
         """What a feed item needs (articles.feeds): the body blocks, not the editor's HTML."""
