@@ -92,3 +92,22 @@ def audience_client(audience):
     client = Client()
     client.force_login(audience)
     return client
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    """A Chromium page for the browser tests (tests/browser.py)."""
+    from .browser import CHROMIUM, playwright
+
+    # Playwright's sync API runs an event loop in this thread; the live server's ORM calls happen in
+    # its own thread, but the test's setup calls must be allowed here too.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()

@@ -1,39 +1,13 @@
 """An editor's day in a real browser: Playwright driving the system Chromium against a live server."""
 
-import os
-
-import pytest
 from django.db import connections
 
 from cms.publishing import Status
 
+from .browser import BROWSER_TEST
 from .factories import SectionFactory, VideoFactory
 
-playwright = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="needs Debian's chromium (make setup installs it)"
-    ),
-]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the live server's ORM calls happen in
-    # its own thread, but the test's setup calls must be allowed here too.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
+pytestmark = BROWSER_TEST
 
 
 def test_editor_writes_and_publishes_an_article_with_a_heading_a_link_and_a_video(

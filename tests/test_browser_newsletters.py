@@ -2,7 +2,6 @@
 writing, previewing and sending an edition. Playwright drives the system Chromium against a live
 server, as in test_browser.py; emails sent by the live server's thread land in `mailoutbox` too."""
 
-import os
 import re
 
 import pytest
@@ -10,33 +9,10 @@ from django.db import connections
 
 from newsletters.models import Edition, Erasure, Subscriber, Subscription
 
+from .browser import BROWSER_TEST, playwright
 from .factories import ArticleFactory, NewsletterFactory, SubscriptionFactory, VideoFactory
 
-playwright = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="needs Debian's chromium (make setup installs it)"
-    ),
-]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the live server's ORM calls happen in
-    # its own thread, but the test's setup calls must be allowed here too.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
