@@ -164,6 +164,22 @@ class SignupView(PrivateAPIView):
         return Response(SIGNUP_ACCEPTED, status=status.HTTP_202_ACCEPTED)
 
 
+def _outcome_response(status: str, title: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        SubscriptionOutcomeSerializer,
+        description=f"{title}.",
+        examples=[
+            OpenApiExample(
+                title,
+                value={
+                    "status": status,
+                    "newsletter": {"slug": "morning-briefing", "name": "Morning Briefing"},
+                },
+            )
+        ],
+    )
+
+
 class ConfirmView(PrivateAPIView):
     @extend_schema(
         operation_id="subscriptions_confirm",
@@ -174,19 +190,7 @@ class ConfirmView(PrivateAPIView):
         parameters=[_token_parameter("The token of the confirmation link.")],
         request=None,
         responses={
-            200: OpenApiResponse(
-                SubscriptionOutcomeSerializer,
-                description="Confirmed.",
-                examples=[
-                    OpenApiExample(
-                        "Confirmed",
-                        value={
-                            "status": "confirmed",
-                            "newsletter": {"slug": "morning-briefing", "name": "Morning Briefing"},
-                        },
-                    )
-                ],
-            ),
+            200: _outcome_response("confirmed", "Confirmed"),
             (404, PROBLEM_CONTENT_TYPE): LINK_INVALID,
             (410, PROBLEM_CONTENT_TYPE): LINK_EXPIRED,
         },
@@ -206,19 +210,7 @@ class UnsubscribeView(PrivateAPIView):
         parameters=[_token_parameter("The token of the unsubscribe link.")],
         request=None,
         responses={
-            200: OpenApiResponse(
-                SubscriptionOutcomeSerializer,
-                description="Unsubscribed.",
-                examples=[
-                    OpenApiExample(
-                        "Unsubscribed",
-                        value={
-                            "status": "unsubscribed",
-                            "newsletter": {"slug": "morning-briefing", "name": "Morning Briefing"},
-                        },
-                    )
-                ],
-            ),
+            200: _outcome_response("unsubscribed", "Unsubscribed"),
             (404, PROBLEM_CONTENT_TYPE): LINK_INVALID,
         },
     )
