@@ -6,9 +6,10 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django_prose_editor.fields import ProseEditorFormField
 
-from cms.admin import PublishableAdmin
+from cms.admin import PublishableAdmin, ReadOnlyAdmin
 
-from .models import Article, Author, Image, RelatedContent, Video
+from .models import Article, Author, Image, RelatedContent, SlugRedirect, Video
+from .preview import preview_url
 from .richtext import EDITOR_EXTENSIONS, sanitize_html
 
 
@@ -45,8 +46,15 @@ class RelatedContentInline(admin.TabularInline):
     extra = 0
 
 
+class ContentAdmin(PublishableAdmin):
+    """Articles and videos: publishable, with a Preview button."""
+
+    def get_preview_url(self, obj):
+        return preview_url(obj)
+
+
 @admin.register(Article)
-class ArticleAdmin(PublishableAdmin):
+class ArticleAdmin(ContentAdmin):
     form = ArticleAdminForm
     list_display = ["headline", "section", "status", "published_at", "state", "updated_at"]
     list_filter = ["status", "section", "topics", "published_at"]
@@ -77,7 +85,7 @@ class ArticleAdmin(PublishableAdmin):
 
 
 @admin.register(Video)
-class VideoAdmin(PublishableAdmin):
+class VideoAdmin(ContentAdmin):
     list_display = ["title", "id", "section", "status", "published_at", "state", "duration"]
     list_filter = ["status", "section", "topics", "published_at", "provider"]
     list_select_related = ["section"]
@@ -133,3 +141,24 @@ class AuthorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "role"]
     search_fields = ["name", "slug", "role"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(SlugRedirect)
+class SlugRedirectAdmin(ReadOnlyAdmin):
+    list_display = ["old_slug", "content_type", "target", "created_at"]
+    list_filter = [("content_type", admin.RelatedOnlyFieldListFilter), "created_at"]
+    list_select_related = ["content_type"]
+    search_fields = ["old_slug"]
+    fields = ["old_slug", "content_type", "target", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("content_object")
+
+    @admin.display(description="Leads to")
+    def target(self, obj):
+        target = obj.content_object
+        if target is None:
+            return f"{obj.content_type.name} #{obj.object_id} (deleted)"
+        url = reverse(f"admin:{target._meta.app_label}_{target._meta.model_name}_change", args=[target.pk])
+        return format_html('<a href="{}">{} ({})</a>', url, target, target.slug)

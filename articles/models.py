@@ -1,3 +1,5 @@
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -443,6 +445,26 @@ class RelatedContent(models.Model):
     @property
     def target(self):
         return self.target_article or self.target_video
+
+
+class SlugRedirect(models.Model):
+    """A slug an item had before: the API answers it with a permanent redirect to the current one."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    old_slug = models.SlugField(max_length=200, db_index=False, help_text="The slug the item no longer has.")
+    object_id = models.PositiveBigIntegerField(help_text="The item it now leads to.")
+    content_object = GenericForeignKey()
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the slug was changed.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "old_slug"], name="slug_redirect_unique_old_slug")
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="slug_redirect_item_idx")]
+
+    def __str__(self):
+        return self.old_slug
 
 
 def latest_public_content(*, limit: int = 12, **lookups) -> list:

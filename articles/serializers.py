@@ -9,7 +9,6 @@ from rest_framework import serializers
 
 from cms.fields import SelectableFieldsMixin
 from cms.representation import absolute, iso
-from newsletters.models import Newsletter
 from topics.serializers import (
     SectionSerializer,
     TopicSerializer,
@@ -295,7 +294,9 @@ class SignupBlockSerializer(serializers.ModelSerializer):
     )
 
     class Meta:
-        model = Newsletter
+        # The model the article's newsletter field points to: newsletters builds on articles,
+        # so it is named through the relation, never imported.
+        model = Article._meta.get_field("newsletter").related_model
         fields = ["id", "slug", "name", "description", "frequency", "subscribe_url"]
         extra_kwargs = ID_HELP
 
@@ -303,7 +304,7 @@ class SignupBlockSerializer(serializers.ModelSerializer):
         return signup_block_data(newsletter, self.context)
 
 
-def signup_block_data(newsletter: Newsletter, context: dict) -> dict:
+def signup_block_data(newsletter, context: dict) -> dict:
     path = reverse("newsletter-signup", kwargs={"slug": newsletter.slug})
     return {
         "id": newsletter.pk,
@@ -315,7 +316,7 @@ def signup_block_data(newsletter: Newsletter, context: dict) -> dict:
     }
 
 
-def promoted_newsletter(article) -> Newsletter | None:
+def promoted_newsletter(article):
     """The article's own newsletter if it is active, else its section's default if active: an
     inactive one takes no signups, so promoting it would only lead to an error."""
     for newsletter in (article.newsletter, article.section.newsletter):
@@ -452,6 +453,38 @@ class ArticleDetailSerializer(ArticleListSerializer):
             },
             "newsletter": signup_block_data(newsletter, context) if newsletter is not None else None,
         }
+
+
+# --- Pages that list content: a section's, a topic's --------------------------------------
+class SectionDetailSerializer(SectionSerializer):
+    """A section and its newest content."""
+
+    latest = TeaserSerializer(
+        many=True, read_only=True, help_text="The newest published articles and videos in the section."
+    )
+
+    class Meta(SectionSerializer.Meta):
+        fields = [*SectionSerializer.Meta.fields, "latest"]
+
+    def represent(self, section):
+        return {
+            **section_data(section),
+            "latest": [teaser_data(item, self.context) for item in section.latest],
+        }
+
+
+class TopicDetailSerializer(TopicSerializer):
+    """A topic and its newest content."""
+
+    latest = TeaserSerializer(
+        many=True, read_only=True, help_text="The newest published articles and videos on the topic."
+    )
+
+    class Meta(TopicSerializer.Meta):
+        fields = [*TopicSerializer.Meta.fields, "latest"]
+
+    def represent(self, topic):
+        return {**topic_data(topic), "latest": [teaser_data(item, self.context) for item in topic.latest]}
 
 
 # --- Search ----------------------------------------------------------------------------------

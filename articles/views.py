@@ -7,18 +7,22 @@ from cms.fields import FieldSelectionMixin
 from cms.filtering import FilterBackend
 from cms.ordering import OrderingFilter
 from cms.pagination import FeedPagination, PageNumberPagination
-from editorial.views import SlugRedirectMixin
+from topics.models import Section, Topic
+from topics.serializers import SectionSerializer, TopicSerializer
 
 from . import listing, search
 from .blocks import referenced_ids
 from .filters import ArticleFilter, SearchFilter, VideoFilter
-from .models import Article, Author, Image, Video
+from .models import Article, Author, Image, Video, latest_public_content
+from .redirects import SlugRedirectMixin
 from .serializers import (
     ArticleDetailSerializer,
     ArticleListSerializer,
     AuthorDetailSerializer,
     AuthorSerializer,
     SearchResultSerializer,
+    SectionDetailSerializer,
+    TopicDetailSerializer,
     VideoDetailSerializer,
     VideoListSerializer,
 )
@@ -188,3 +192,40 @@ class SearchViewSet(viewsets.GenericViewSet):
         response = self.get_paginated_response(self.get_serializer(items, many=True).data)
         add_surrogate_keys(response, items, ["articles", "videos"])  # any change may change the results
         return response
+
+
+# --- The pages of sections and topics, which list their newest content ---------------------
+class SectionViewSet(SurrogateKeyMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
+    """Sections in navigation order. The detail lists the section's newest published content."""
+
+    detail_keys = ("articles", "videos")  # which are the newest changes with any of them
+
+    lookup_field = "slug"
+    queryset = Section.objects.all()
+
+    def get_serializer_class(self):
+        return SectionSerializer if self.action == "list" else SectionDetailSerializer
+
+    def get_object(self):
+        section = super().get_object()
+        section.latest = latest_public_content(section=section)
+        return section
+
+
+class TopicViewSet(SurrogateKeyMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
+    """Active topics, by name. The detail lists the topic's newest published content."""
+
+    detail_keys = ("articles", "videos")  # which are the newest changes with any of them
+
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return Topic.objects.active().for_api()
+
+    def get_serializer_class(self):
+        return TopicSerializer if self.action == "list" else TopicDetailSerializer
+
+    def get_object(self):
+        topic = super().get_object()
+        topic.latest = latest_public_content(topics=topic)
+        return topic

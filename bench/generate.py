@@ -59,7 +59,7 @@ def setup_django(url: str) -> None:
     """Point the project's settings at `url` and set Django up, as manage.py would."""
     sys.path.insert(0, str(PROJECT_DIR))
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()

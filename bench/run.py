@@ -89,7 +89,14 @@ class Server:
     def __enter__(self):
         self.log = log = open(RAW_DIR / "gunicorn.log", "a")  # closed in __exit__
         command = [
-            *[str(Path(PYTHON).parent / "gunicorn"), "cms.wsgi", "--workers", "2", "--worker-class", "sync"],
+            *[
+                str(Path(PYTHON).parent / "gunicorn"),
+                "config.wsgi",
+                "--workers",
+                "2",
+                "--worker-class",
+                "sync",
+            ],
             *["--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"],
         ]
         self.process = subprocess.Popen(

@@ -1,19 +1,18 @@
-"""Admin pieces every app shares: the site's titles and the base admin for publishable content.
+"""Admin pieces every app shares: the site's titles, the base admin for publishable content and
+the read-only admin for records only the system writes.
 
-It registers no model: admin autodiscovery imports it (`cms` is an installed app, for its signal
-handlers), and the apps' admin modules subclass `PublishableAdmin`."""
+It registers no model: admin autodiscovery imports it (`cms` is an installed app), and the apps'
+admin modules subclass these. Apps built on content extend the admins of other apps from their
+own `AppConfig.ready()` (editorial adds history to them), so nothing here names an app."""
 
 from datetime import datetime
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import model_ngettext
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F
 
-from editorial.admin import HistoryAdminMixin
-
-from .preview import preview_url
 from .publishing import PUBLISHING_FIELDS, Status, publish, unpublish
 from .roles import can_publish
 
@@ -48,7 +47,7 @@ class PublishingLockedForm:
         return cleaned_data
 
 
-class PublishableAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class PublishableAdmin(admin.ModelAdmin):
     """Articles and videos: a state column, the publishing fields and publish/unpublish actions.
 
     Users without the model's publish permission (reporters, see cms/roles.py) write drafts: the
@@ -82,13 +81,23 @@ class PublishableAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Publish selected %(verbose_name_plural)s", permissions=["publish"])
     def publish_selected(self, request, queryset):
-        count = self.change_with_history(request, queryset, publish, comment="Published")
+        count = self.change_items(request, queryset, publish, comment="Published")
         self._report(request, count, "published")
 
     @admin.action(description="Unpublish selected %(verbose_name_plural)s", permissions=["publish"])
     def unpublish_selected(self, request, queryset):
-        count = self.change_with_history(request, queryset, unpublish, comment="Unpublished")
+        count = self.change_items(request, queryset, unpublish, comment="Unpublished")
         self._report(request, count, "unpublished")
+
+    def change_items(self, request, queryset, change, *, comment: str) -> int:
+        """Run `change(queryset=...)` (publish, unpublish) in one transaction; `comment` names the
+        change for whatever keeps a record of it (editorial's history)."""
+        with transaction.atomic():
+            return change(queryset=queryset)
+
+    def get_preview_url(self, obj) -> str | None:
+        """Where the change form's Preview button leads; None: no button."""
+        return None
 
     def has_publish_permission(self, request):
         return can_publish(request.user, self.model)
@@ -122,9 +131,22 @@ class PublishableAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:  # whoever reaches this page may view the item
-            context["preview_url"] = preview_url(obj)
+            context["preview_url"] = self.get_preview_url(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _report(self, request, count, verb):
         level = messages.SUCCESS if count else messages.WARNING
         self.message_user(request, f"{count} {model_ngettext(self.opts, count)} {verb}.", level)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that only the system writes: nobody adds, changes or deletes them here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -74,7 +74,7 @@ def problem_response(status: int, detail: str = "", *, code: str = "") -> JsonRe
     return JsonResponse(problem(status, detail, code=code), status=status, content_type=PROBLEM_CONTENT_TYPE)
 
 
-# Django's own error views (handler400/403/404/500 in cms/urls.py).
+# Django's own error views (handler400/403/404/500 in config/urls.py).
 def bad_request(request, exception=None):
     return problem_response(400, "The request could not be understood.", code="bad_request")
 

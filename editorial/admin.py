@@ -13,7 +13,9 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
-from .models import Revision, SlugRedirect
+from cms.admin import ReadOnlyAdmin
+
+from .models import Revision
 from .services import (
     CHILD_ROWS,
     RestoreError,
@@ -166,7 +168,7 @@ class HistoryAdminMixin:
             comment="" if change else "Created",
         )
 
-    def change_with_history(self, request, queryset, change, *, comment: str) -> int:
+    def change_items(self, request, queryset, change, *, comment: str) -> int:
         """Run `change(queryset=...)` (publish, unpublish) and keep a revision of every item it changed."""
         with transaction.atomic():
             before = {obj.pk: take_snapshot(obj) for obj in queryset}
@@ -270,17 +272,18 @@ def _admin_link(obj, url_name, *args):
         return None
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records that only the system writes: nobody adds, changes or deletes them here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+def add_history(models, site=admin.site) -> None:
+    """Give the admins of `models` (registered by their own apps, which know nothing of history)
+    the History pages and a revision of every save: each is registered again as a subclass of
+    its own admin with `HistoryAdminMixin` first. Called from `EditorialConfig.ready()`, after
+    admin autodiscovery has registered every app's admins."""
+    for model in models:
+        model_admin = site._registry.get(model)
+        if model_admin is None or isinstance(model_admin, HistoryAdminMixin):
+            continue
+        admin_class = type(model_admin)
+        site.unregister(model)
+        site.register(model, type(admin_class.__name__, (HistoryAdminMixin, admin_class), {}))
 
 
 @admin.register(Revision)
@@ -316,24 +319,3 @@ class RevisionAdmin(ReadOnlyAdmin):
     @admin.display(description="Snapshot")
     def snapshot_json(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.snapshot, ensure_ascii=False, indent=2))
-
-
-@admin.register(SlugRedirect)
-class SlugRedirectAdmin(ReadOnlyAdmin):
-    list_display = ["old_slug", "content_type", "target", "created_at"]
-    list_filter = [("content_type", admin.RelatedOnlyFieldListFilter), "created_at"]
-    list_select_related = ["content_type"]
-    search_fields = ["old_slug"]
-    fields = ["old_slug", "content_type", "target", "created_at"]
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("content_object")
-
-    @admin.display(description="Leads to")
-    def target(self, obj):
-        target = obj.content_object
-        if target is None:
-            return f"{obj.content_type.name} #{obj.object_id} (deleted)"
-        url = _admin_link(target, "change", target.pk)
-        return format_html('<a href="{}">{} ({})</a>', url, target, target.slug) if url else str(target)

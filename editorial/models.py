@@ -54,26 +54,6 @@ class Revision(models.Model):
         )
 
 
-class SlugRedirect(models.Model):
-    """A slug an item had before: the API answers it with a permanent redirect to the current one."""
-
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    old_slug = models.SlugField(max_length=200, db_index=False, help_text="The slug the item no longer has.")
-    object_id = models.PositiveBigIntegerField(help_text="The item it now leads to.")
-    content_object = GenericForeignKey()
-    created_at = models.DateTimeField(auto_now_add=True, help_text="When the slug was changed.")
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["content_type", "old_slug"], name="slug_redirect_unique_old_slug")
-        ]
-        indexes = [models.Index(fields=["content_type", "object_id"])]
-
-    def __str__(self):
-        return self.old_slug
-
-
 class ChangeLog(models.Model):
     """Append-only: one row per save of an article or video, and per delete of a visible one
     (editorial/changes.py writes and reads it). `seq` is the order; rows are never updated. What a

@@ -1,5 +1,4 @@
-"""History and slug redirects: what an item looked like after each save, putting an earlier state
-back, and remembering the slugs an item had before."""
+"""History: what an item looked like after each save, and putting an earlier state back."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +9,7 @@ from django.db import IntegrityError, models, transaction
 
 from cms.publishing import PUBLISHING_FIELDS, Publishable
 
-from .models import Revision, SlugRedirect
+from .models import Revision
 
 # Rows that belong to an item and are edited with it (admin inlines), by model label:
 # relation name -> the fields kept in a revision. Models join the history by adding a line.
@@ -214,30 +213,3 @@ def _restore_rows(obj, relation: str, rows: list[dict[str, Any]], revision: Revi
             raise RestoreError(
                 f"Revision {revision.pk} cannot be restored: {row_model._meta.verbose_name}: {detail}"
             ) from None
-
-
-# --- Slug redirects ------------------------------------------------------------------------
-def remember_old_slug(*, obj, old_slug: str) -> None:
-    """`obj` has left `old_slug` behind: requests for it are redirected to `obj` from now on.
-    Older slugs of `obj` already point at it, so chains (a -> b -> c) end at the current slug."""
-    SlugRedirect.objects.update_or_create(
-        content_type=ContentType.objects.get_for_model(obj),
-        old_slug=old_slug,
-        defaults={"object_id": obj.pk},
-    )
-
-
-def claim_slug(*, obj) -> None:
-    """`obj` has its slug: an item that had it before no longer answers to it."""
-    content_type = ContentType.objects.get_for_model(obj)
-    SlugRedirect.objects.filter(content_type=content_type, old_slug=obj.slug).delete()
-
-
-def redirect_target_id(*, model, slug: str) -> int | None:
-    """The id of the item that used to have `slug`, if any."""
-    content_type = ContentType.objects.get_for_model(model)
-    return (
-        SlugRedirect.objects.filter(content_type=content_type, old_slug=slug)
-        .values_list("object_id", flat=True)
-        .first()
-    )

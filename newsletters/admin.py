@@ -12,7 +12,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 
-from editorial.admin import ReadOnlyAdmin
+from cms.admin import ReadOnlyAdmin
 
 from . import services
 from .exports import ExportMixin, subscriber_rows, subscription_rows

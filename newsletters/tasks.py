@@ -1,4 +1,4 @@
-"""Background work of newsletters, run by Django's task framework (TASKS in cms/settings.py:
+"""Background work of newsletters, run by Django's task framework (TASKS in config/settings.py:
 `manage.py db_worker` in production, at once in tests). Tasks take primary keys, never objects
 or addresses, so that queued arguments name nobody."""
 

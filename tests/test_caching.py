@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from django.utils.http import http_date
 
-from cms.preview import make_preview_token
+from articles.preview import make_preview_token
 from cms.publishing import Status, publish, unpublish
 
 from .factories import (

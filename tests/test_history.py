@@ -393,7 +393,7 @@ def test_revisions_and_slug_redirects_are_listed_read_only(admin_client):
     save_in_admin(admin_client, article, slug="new", headline="After")
 
     revisions_page = admin_client.get(reverse("admin:editorial_revision_changelist") + "?q=Before")
-    redirects_page = admin_client.get(reverse("admin:editorial_slugredirect_changelist") + "?q=old")
+    redirects_page = admin_client.get(reverse("admin:articles_slugredirect_changelist") + "?q=old")
     revision_page = admin_client.get(
         reverse("admin:editorial_revision_change", args=[revisions(article)[0].pk])
     )

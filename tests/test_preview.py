@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from cms.preview import SALT, make_preview_token
+from articles.preview import SALT, make_preview_token
 from cms.publishing import Status
 
 from .factories import (

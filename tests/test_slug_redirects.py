@@ -1,9 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from articles.models import Article, Video
+from articles.models import Article, SlugRedirect, Video
 from cms.publishing import Status, unpublish
-from editorial.models import SlugRedirect
 
 from .factories import ArticleFactory, TopicFactory, VideoFactory
 from .test_history import save_in_admin  # edits an item as an editor does
@@ -152,7 +151,7 @@ def test_admin_lists_slug_redirects(admin_client):
     article = ArticleFactory(slug="old-one")
     rename(article, "new-one")
 
-    response = admin_client.get(reverse("admin:editorial_slugredirect_changelist") + "?q=old-one")
+    response = admin_client.get(reverse("admin:articles_slugredirect_changelist") + "?q=old-one")
 
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1

@@ -1,6 +1,5 @@
 from rest_framework import serializers
 
-from articles.teasers import TeaserSerializer, teaser_data
 from cms.fields import SelectableFieldsMixin
 
 from .models import Section, Topic
@@ -64,23 +63,6 @@ class SectionSerializer(SelectableFieldsMixin, SectionRefSerializer):
         return section_data(section)
 
 
-class SectionDetailSerializer(SectionSerializer):
-    """A section and its newest content."""
-
-    latest = TeaserSerializer(
-        many=True, read_only=True, help_text="The newest published articles and videos in the section."
-    )
-
-    class Meta(SectionSerializer.Meta):
-        fields = [*SectionSerializer.Meta.fields, "latest"]
-
-    def represent(self, section):
-        return {
-            **section_data(section),
-            "latest": [teaser_data(item, self.context) for item in section.latest],
-        }
-
-
 class TopicSerializer(SelectableFieldsMixin, TopicRefSerializer):
     """A topic content is tagged with."""
 
@@ -91,17 +73,3 @@ class TopicSerializer(SelectableFieldsMixin, TopicRefSerializer):
 
     def represent(self, topic):
         return topic_data(topic)
-
-
-class TopicDetailSerializer(TopicSerializer):
-    """A topic and its newest content."""
-
-    latest = TeaserSerializer(
-        many=True, read_only=True, help_text="The newest published articles and videos on the topic."
-    )
-
-    class Meta(TopicSerializer.Meta):
-        fields = [*TopicSerializer.Meta.fields, "latest"]
-
-    def represent(self, topic):
-        return {**topic_data(topic), "latest": [teaser_data(item, self.context) for item in topic.latest]}

@@ -22,12 +22,12 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles.models import Article, Video
-from articles.serializers import ArticleDetailSerializer, VideoDetailSerializer
-from articles.views import load_body_embeds
+from cms.exceptions import PROBLEM_CONTENT_TYPE
+from cms.schema import documented_problem
 
-from .exceptions import PROBLEM_CONTENT_TYPE
-from .schema import documented_problem
+from .models import Article, Video
+from .serializers import ArticleDetailSerializer, VideoDetailSerializer
+from .views import load_body_embeds
 
 SALT = "cms.preview"
 

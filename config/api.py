@@ -2,10 +2,16 @@
 
 from rest_framework.routers import DefaultRouter
 
-from articles.views import ArticleViewSet, AuthorViewSet, SearchViewSet, VideoViewSet
+from articles.views import (
+    ArticleViewSet,
+    AuthorViewSet,
+    SearchViewSet,
+    SectionViewSet,
+    TopicViewSet,
+    VideoViewSet,
+)
 from editorial.views import ChangeViewSet
 from newsletters.views import NewsletterViewSet
-from topics.views import SectionViewSet, TopicViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False

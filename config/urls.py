@@ -7,11 +7,11 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from articles.feeds import AtomFeed, RssFeed, json_feed
+from articles.preview import PreviewView
 from articles.sitemaps import news_sitemap, sitemap_index, sitemap_section
+from cms import exceptions
 
-from . import exceptions
 from .api import router
-from .preview import PreviewView
 
 
 def index(request):
