@@ -167,11 +167,13 @@ def list_items(rows: list[Article], host: str) -> list[orjson.Fragment]:
 
 
 def list_keys(rows: Iterable[Article | ListRow]) -> set[str]:
-    """The keys of a page's rows: each article, its lead video (publishing it flips `has_video`)
-    and what its stored rendering shows."""
+    """The keys of a page's rows: each article and what its stored rendering shows. A lead video
+    is named only when it is live: changing it purges the articles it leads (`keys_changed_by`),
+    which flips their `has_video`."""
+    live = live_lead_videos() if rows else frozenset()
     keys = {key for row in rows for key in row.list_keys.split()[1:]}
     keys.update(f"article-{row.pk}" for row in rows)
-    keys.update(f"video-{row.lead_video_id}" for row in rows if row.lead_video_id is not None)
+    keys.update(f"video-{row.lead_video_id}" for row in rows if row.lead_video_id in live)
     return keys
 
 

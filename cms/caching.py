@@ -41,19 +41,22 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable
+from urllib.parse import unquote_plus
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends import redis
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.db import models, transaction
 from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_save, pre_delete
 from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import get_resolver
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe
 
-from .publishing import Status
+from .publishing import PUBLISHING_FIELDS, Publishable, Status
 
 logger = logging.getLogger(__name__)
 
@@ -136,42 +139,42 @@ EMBEDDING = {"articles.Article": "body"}  # body blocks embed images and videos 
 
 
 def _plan(model) -> tuple:
-    """What to read of a model's objects, worked out once: its key prefix, the primary key, foreign
-    keys to articles and videos (which may be hidden now and shown once published), the field
-    holding embeds, and its own attributes (anything else set on an object is looked into)."""
+    """What to read of a model's objects, worked out once: its key prefix, the primary key, the
+    field holding embeds, and its own attributes (anything else set on an object is looked into)."""
     if model not in _plans:
         meta = model._meta
-        foreign_keys = [
-            (field.attname, KEYS[field.related_model._meta.label][0])
-            for field in meta.concrete_fields
-            if field.many_to_one and field.related_model._meta.label in ("articles.Article", "articles.Video")
-        ]
         own = {field.attname for field in meta.concrete_fields} | {"_state", "_prefetched_objects_cache"}
         prefix = KEYS[meta.label][0] if meta.label in KEYS else None
-        _plans[model] = (prefix, meta.pk.attname, foreign_keys, EMBEDDING.get(meta.label), own)
+        _plans[model] = (prefix, meta.pk.attname, EMBEDDING.get(meta.label), own)
     return _plans[model]
+
+
+def _hidden(obj, values: dict) -> bool:
+    """A loaded article or video the public cannot see (a draft lead video): not shown, so not
+    named. Publishing it purges what shows it through `keys_changed_by`."""
+    return (
+        isinstance(obj, Publishable) and all(name in values for name in PUBLISHING_FIELDS) and not obj.is_live
+    )
 
 
 def _collect(objects: Iterable, keys: set[str], seen: set) -> None:
     """Keys of the objects and of everything they have loaded, without a query: select_related,
-    prefetches, lists set on them (`latest`). A foreign key to an article or video counts even when
-    it is not shown (a lead video not yet published): publishing it changes the response."""
+    prefetches, lists set on them (`latest`); hidden articles and videos are left out."""
     stack = list(objects)
     while stack:
         obj = stack.pop()
         if not isinstance(obj, models.Model):
             continue
-        prefix, pk_name, foreign_keys, embedding, own = _plan(type(obj))
+        prefix, pk_name, embedding, own = _plan(type(obj))
         values = obj.__dict__
         pk = values.get(pk_name)
         if (type(obj), pk) in seen:
             continue
         seen.add((type(obj), pk))
+        if _hidden(obj, values):
+            continue
         if prefix is not None:
             keys.add(f"{prefix}-{pk}")
-        for attname, target in foreign_keys:
-            if (value := values.get(attname)) is not None:
-                keys.add(f"{target}-{value}")
         if embedding is not None:
             for block in values.get(embedding) or ():
                 kind = block.get("type") if isinstance(block, dict) else None
@@ -239,18 +242,38 @@ def purge(keys: Iterable[str]) -> None:
 
 
 def _bump(keys: frozenset[str]) -> None:
+    strict = _strict_cache()
     try:
         # The token changes before (so nothing rendered meanwhile is stored) and after (so no
         # process keeps trusting an entry it checked in between).
-        cache.set(GLOBAL_KEY, _token(), None)
-        cache.set_many({_version_key(key): _token() for key in keys}, VERSION_TIMEOUT)
-        cache.set(GLOBAL_KEY, _token(), None)
+        strict.set(GLOBAL_KEY, _token(), None)
+        strict.set_many({_version_key(key): _token() for key in keys}, VERSION_TIMEOUT)
+        strict.set(GLOBAL_KEY, _token(), None)
     except Exception:
-        # Editing goes on; stale entries end within CACHE_SERVER_TTL.
-        logger.exception("Could not invalidate cached API responses for %s", sorted(keys))
+        # Editing goes on. This process answers from the database while the cache is down, and
+        # purges these keys again before it serves anything from the cache once it is back.
+        _pending_purges.update(keys)
+        logger.error(
+            "Could not invalidate cached API responses for %s: purged again once the cache is back",
+            sorted(keys),
+        )
         return
     if not keys.isdisjoint({"articles", "videos"}):
         _refresh_schedule()  # here, so that reads need no query for it
+
+
+# label -> functions giving the keys of other responses a change to such an object affects:
+# registered by the apps that show it elsewhere (`register_dependents`, from `AppConfig.ready()`).
+_dependents: dict[str, list] = {}
+
+
+def register_dependents(label: str, dependents) -> None:
+    """`dependents(obj)` returns the keys of responses that show `obj` (a model of `label`) though
+    they do not name it: those that leave it out while it is hidden (an unpublished lead video,
+    a story of an edition published later), which must change when it is shown."""
+    found = _dependents.setdefault(label, [])
+    if dependents not in found:
+        found.append(dependents)
 
 
 def keys_changed_by(obj: models.Model) -> set[str]:
@@ -262,26 +285,8 @@ def keys_changed_by(obj: models.Model) -> set[str]:
         return {f"edition-{obj.edition_id}"}
     prefix, list_key = KEYS[label]
     keys = {f"{prefix}-{obj.pk}", list_key, *ALSO_CHANGES.get(label, ())}
-    if label in ("articles.Article", "articles.Video", "topics.Topic"):
-        # Responses that leave it out while it is hidden: the articles showing it as related
-        # content or lead video, and the items showing it as a topic while it is active.
-        Article, RelatedContent = (
-            apps.get_model("articles.Article"),
-            apps.get_model("articles.RelatedContent"),
-        )
-        if label == "topics.Topic":
-            for model in (Article, apps.get_model("articles.Video")):
-                name = KEYS[model._meta.label][0]
-                tagged = model.topics.through.objects.filter(topic_id=obj.pk)
-                keys.update(f"{name}-{pk}" for pk in tagged.values_list(f"{name}_id", flat=True))
-        else:
-            target = "target_article" if label == "articles.Article" else "target_video"
-            owners = set(
-                RelatedContent.objects.filter(**{target: obj.pk}).values_list("article_id", flat=True)
-            )
-            if label == "articles.Video":
-                owners.update(Article.objects.filter(lead_video=obj.pk).values_list("pk", flat=True))
-            keys.update(f"article-{pk}" for pk in owners)
+    for dependents in _dependents.get(label, ()):
+        keys.update(dependents(obj))
     return keys
 
 
@@ -419,13 +424,60 @@ def _not_modified(request, etag: str, last_modified: int | None) -> bool:
     return False
 
 
+_known_parameters: frozenset[str] | None = None
+
+
+def known_parameters() -> frozenset[str]:
+    """Every query parameter that some public view reads, from the views themselves: their
+    filters, pagination, `?fields=`/`?expand=`, ordering, and any `query_parameters` they
+    declare. Anything else cannot change a response, so it is left out of the cache key: junk
+    parameters and cache busters make no new entries (tests/test_caching.py holds every
+    parameter of the OpenAPI document to this set)."""
+    global _known_parameters
+    if _known_parameters is None:
+        names = {"format", "p"}  # DRF's format override; a sitemap's page
+        stack = list(get_resolver().url_patterns)
+        while stack:
+            pattern = stack.pop()
+            if hasattr(pattern, "url_patterns"):
+                stack.extend(pattern.url_patterns)
+                continue
+            view = getattr(pattern.callback, "cls", None) or getattr(pattern.callback, "view_class", None)
+            if view is None:
+                continue
+            names.update(getattr(view, "query_parameters", ()))
+            filterset = getattr(view, "filterset_class", None)
+            if filterset is not None:
+                names.update(filterset.base_filters)
+            paginator = getattr(view, "pagination_class", None)
+            for attribute in ("page_query_param", "page_size_query_param", "cursor_query_param"):
+                if paginator is not None and getattr(paginator, attribute, None):
+                    names.add(getattr(paginator, attribute))
+            if getattr(view, "ordering_fields", None):
+                names.add("ordering")
+            if hasattr(view, "get_expand"):  # cms.fields.FieldSelectionMixin
+                names.update({"fields", "expand"})
+        _known_parameters = frozenset(names)
+    return _known_parameters
+
+
+def _accept(request) -> str:
+    """`Accept`, as the variants served: JSON unless the client asks for something else by name
+    (the browsable API with DEBUG, feeds' own types)."""
+    accept = request.META.get("HTTP_ACCEPT", "")
+    if not accept or accept.strip() in ("*/*", "application/json") or "html" not in accept:
+        return ""
+    return "html"
+
+
 def _cache_key(request) -> str:
     query = request.META.get("QUERY_STRING", "")
-    if query:  # the same parameters in another order are the same request
-        query = "&".join(sorted(query.split("&"), key=lambda pair: pair.partition("=")[0]))
+    if query:  # the same parameters in another order are the same request; unknown ones are not read
+        known = known_parameters()
+        pairs = [pair for pair in query.split("&") if unquote_plus(pair.partition("=")[0]) in known]
+        query = "&".join(sorted(pairs, key=lambda pair: pair.partition("=")[0]))
     host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
-    accept = request.META.get("HTTP_ACCEPT", "")
-    url = f"{request.scheme}://{host}{request.path}?{query}\n{accept}"
+    url = f"{request.scheme}://{host}{request.path}?{query}\n{_accept(request)}"
     return "api:r:" + hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -556,7 +608,7 @@ class CacheMiddleware:
     def store(self, key, response, etag, last_modified, valid_until, keys, token) -> bool:
         version_keys = tuple(_version_key(k) for k in keys)
         found = cache.get_many([*version_keys, GLOBAL_KEY])  # the token last: see the module docstring
-        if found.get(GLOBAL_KEY) != token:
+        if token is None or found.get(GLOBAL_KEY) != token:
             return False  # something changed while this response was rendered
         missing = {k: _token() for k in version_keys if k not in found}
         if missing:
@@ -587,8 +639,58 @@ def _remember(key: str, entry_id: int, token) -> None:
 
 
 # --- The Redis backend -------------------------------------------------------------------------
+class CacheUnavailable(Exception):
+    """The shared cache did not answer (refused, timed out, or marked down after a failure)."""
+
+
+class _Breaker:
+    """Per process: after a failure the cache is left alone for CACHE_RETRY_AFTER seconds, so a
+    Redis that is down or hung costs one short timeout per interval, not one per request. Logged
+    once when it goes down and once when it is back."""
+
+    def __init__(self):
+        self.down_until = 0.0
+
+    def allow(self) -> bool:
+        return time.monotonic() >= self.down_until
+
+    def failed(self, error: Exception) -> None:
+        if self.down_until == 0.0:
+            logger.error(
+                "Cache unavailable (%s): answering from the database until it is back",
+                error.__class__.__name__,
+            )
+        self.down_until = time.monotonic() + settings.CACHE_RETRY_AFTER
+
+    def succeeded(self) -> None:
+        if self.down_until:
+            self.down_until = 0.0
+            logger.warning("Cache available again")
+            _checked.clear()  # checked before the outage: check again, against the purges below
+            _replay_pending_purges()
+
+
+_breaker = _Breaker()
+# Keys whose purge could not be delivered: purged again, before anything else, once the cache
+# answers again (see `purge`).
+_pending_purges: set[str] = set()
+
+
+def _replay_pending_purges() -> None:
+    if _pending_purges:
+        keys = frozenset(_pending_purges)
+        _pending_purges.clear()
+        _bump(keys)
+
+
 class _RedisCacheClient(redis.RedisCacheClient):
+    """One client per connection pool rather than a new one for every call (making a redis-py
+    client costs more than the round trip to Redis that a hit is), and every call guarded: a
+    Redis error is `CacheUnavailable`, and while the breaker is open no call is tried."""
+
     def get_client(self, key=None, *, write=False):
+        if not _breaker.allow():
+            raise CacheUnavailable("marked down")
         index = self._get_connection_pool_index(write)
         clients = self.__dict__.setdefault("_clients", {})
         if index not in clients:
@@ -596,10 +698,110 @@ class _RedisCacheClient(redis.RedisCacheClient):
         return clients[index]
 
 
+def _guarded(name: str, default):
+    method = getattr(redis.RedisCacheClient, name)
+
+    def call(self, *args, **kwargs):
+        try:
+            result = method(self, *args, **kwargs)
+        except CacheUnavailable:
+            raise
+        except Exception as error:  # redis-py's ConnectionError, TimeoutError, ...
+            _breaker.failed(error)
+            raise CacheUnavailable(str(error)) from error
+        if _breaker.down_until:
+            _breaker.succeeded()
+        return result
+
+    call.__name__ = name
+    return call
+
+
+for _name in (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "set_many",
+    "delete_many",
+    "clear",
+):
+    setattr(_RedisCacheClient, _name, _guarded(_name, None))
+
+
 class RedisCache(redis.RedisCache):
-    """Django's Redis cache, with one client per connection pool rather than a new one for every
-    call: making a redis-py client costs more than the round trip to Redis that a hit is."""
+    """Django's Redis cache that degrades rather than fails. Reads of a cache that does not answer
+    are misses (`get` gives the default, `get_many` nothing, `add` False); writes are dropped.
+    Callers that must know (purges) use `strict()`. Connect and read timeouts are short
+    (CACHE_TIMEOUT_SECONDS): a hung Redis delays one request per CACHE_RETRY_AFTER, not every one."""
 
     def __init__(self, server, params):
+        timeout = settings.CACHE_TIMEOUT_SECONDS
+        params = {
+            **params,
+            "OPTIONS": {
+                "socket_connect_timeout": timeout,
+                "socket_timeout": timeout,
+                **params.get("OPTIONS", {}),
+            },
+        }
         super().__init__(server, params)
         self._class = _RedisCacheClient
+
+    def _soft(self, name: str, default, *args, **kwargs):
+        try:
+            return getattr(super(), name)(*args, **kwargs)
+        except CacheUnavailable:
+            return default() if callable(default) else default
+
+    def get(self, key, default=None, version=None):
+        return self._soft("get", default, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._soft("get_many", dict, keys, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._soft("add", False, key, value, timeout, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._soft("set", None, key, value, timeout, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._soft("set_many", list, data, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._soft("touch", False, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._soft("delete", False, key, version)
+
+    def delete_many(self, keys, version=None):
+        return self._soft("delete_many", None, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._soft("has_key", False, key, version)
+
+    def strict(self) -> "StrictCache":
+        return StrictCache(self)
+
+
+class StrictCache:
+    """The same cache, raising `CacheUnavailable` instead of degrading: for purges."""
+
+    def __init__(self, backend: RedisCache):
+        self.backend = backend
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT):
+        return redis.RedisCache.set(self.backend, key, value, timeout)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT):
+        return redis.RedisCache.set_many(self.backend, data, timeout)
+
+
+def _strict_cache():
+    """The cache for purges: raising when it does not answer (any backend but ours raises anyway)."""
+    return cache.strict() if hasattr(cache, "strict") else cache

@@ -59,6 +59,10 @@ CACHE_MAX_AGE = int(os.environ.get("CACHE_MAX_AGE") or 60)  # seconds browsers a
 CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("CACHE_STALE_WHILE_REVALIDATE") or 300)
 CACHE_ERROR_MAX_AGE = int(os.environ.get("CACHE_ERROR_MAX_AGE") or 10)  # 4xx: short, a 404 may go live
 CACHE_SERVER_TTL = int(os.environ.get("CACHE_SERVER_TTL") or 600)  # longest a response is kept server-side
+# A Redis that does not answer within this many seconds is left alone for CACHE_RETRY_AFTER seconds:
+# requests are answered from the database meanwhile (cms/caching.py, RedisCache).
+CACHE_TIMEOUT_SECONDS = float(os.environ.get("CACHE_TIMEOUT_SECONDS") or 0.25)
+CACHE_RETRY_AFTER = float(os.environ.get("CACHE_RETRY_AFTER") or 5)
 # Newsletters (newsletters/). Links in emails are absolute: PUBLIC_BASE_URL is where this API is
 # reachable from a reader's mail client. The confirm and manage links lead to this API's own
 # minimal pages unless the frontend has its own (a template with {token}).

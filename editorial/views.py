@@ -24,6 +24,7 @@ class ChangeViewSet(viewsets.GenericViewSet):
 
     serializer_class = ChangePageSerializer
     pagination_class = None
+    query_parameters = ("since", "page_size")  # read by list(): part of the cache key
     filter_backends = []
 
     @extend_schema(

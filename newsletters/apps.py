@@ -6,4 +6,18 @@ class NewslettersConfig(AppConfig):
     name = "newsletters"
 
     def ready(self):
+        from cms.caching import register_dependents
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .models import EditionItem
+
+        def editions_showing(field):
+            def dependents(item) -> set[str]:
+                editions = EditionItem.objects.filter(**{field: item.pk}).values_list("edition_id", flat=True)
+                return {f"edition-{pk}" for pk in editions}
+
+            return dependents
+
+        # An edition's archive page shows its stories only while they are visible.
+        register_dependents("articles.Article", editions_showing("article"))
+        register_dependents("articles.Video", editions_showing("video"))

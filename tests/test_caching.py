@@ -593,3 +593,59 @@ def test_feeds_and_sitemaps_get_validators_and_revalidate(api_client, url):
     assert response["Cache-Control"].startswith("public, max-age=")
     assert response["Last-Modified"]
     assert again.status_code == 304
+
+
+# --- A bounded key space -----------------------------------------------------------------------
+def test_parameters_no_view_reads_make_no_new_cache_entry(api_client):
+    ArticleFactory(live=True)
+    assert api_client.get("/api/v1/articles/?page_size=5")["X-Cache"] == "MISS"
+
+    for junk in ("utm_source=x", "_=1700000000", "nonsense=%25", "zzz"):
+        response = api_client.get(f"/api/v1/articles/?page_size=5&{junk}")
+        assert response["X-Cache"] == "HIT", junk
+    assert api_client.get("/api/v1/articles/?page_size=6")["X-Cache"] == "MISS"  # a real one counts
+
+
+def test_accept_is_keyed_by_the_variant_served(api_client):
+    ArticleFactory(live=True)
+    assert api_client.get("/api/v1/articles/")["X-Cache"] == "MISS"
+    for accept in ("application/json", "*/*", "application/json, text/plain, */*", "application/*;q=0.9"):
+        assert api_client.get("/api/v1/articles/", HTTP_ACCEPT=accept)["X-Cache"] == "HIT", accept
+
+
+def test_every_documented_query_parameter_is_part_of_the_cache_key(api_client):
+    """A parameter a view reads but the cache key left out would serve one answer for another."""
+    from cms.caching import known_parameters
+
+    schema = api_client.get("/api/schema/?format=json").json()
+    documented = {
+        parameter["name"]
+        for item in schema["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    }
+    assert documented
+    assert documented <= known_parameters(), documented - known_parameters()
+
+
+# --- No side channels ----------------------------------------------------------------------------
+def test_surrogate_keys_name_no_hidden_item(api_client):
+    draft_video = VideoFactory(status=Status.DRAFT)
+    scheduled = ArticleFactory(status=Status.PUBLISHED, published_at=timezone.now() + timedelta(hours=1))
+    article = ArticleFactory(live=True, lead_video=draft_video)
+    article.related_items.model.objects.create(article=article, target_article=scheduled)
+
+    for path in (
+        "/api/v1/articles/",
+        f"/api/v1/articles/{article.slug}/",
+        "/api/v1/search/?q=" + article.slug,
+    ):
+        keys = api_client.get(path).get("Surrogate-Key", "").split()
+        assert f"video-{draft_video.pk}" not in keys, path
+        assert f"article-{scheduled.pk}" not in keys, path
+
+    publish(queryset=type(draft_video).objects.filter(pk=draft_video.pk))  # still reaches them
+    assert api_client.get("/api/v1/articles/").json()["results"][0]["has_video"] is True
+    assert api_client.get(f"/api/v1/articles/{article.slug}/").json()["lead_video"]["id"] == draft_video.pk
