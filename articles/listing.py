@@ -17,6 +17,7 @@ it was being made is not kept.
 
 import hashlib
 import inspect
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -76,8 +77,17 @@ def _current(json_text: str, keys_text: str) -> bool:
     return bool(json_text) and keys_text.startswith(f" v:{VERSION} ")
 
 
+# The marker where it is one: not where a backslash of the text itself comes before it (text
+# holding the six characters `\u0000` is stored as `\\u0000`).
+_MARK = re.compile(r"(?<!\\)((?:\\\\)*)" + re.escape(STORED_HOST_MARK))
+_ESCAPED_MARK = "\\" + STORED_HOST_MARK
+
+
 def _serve(text: str, host: str) -> str:
-    return text.replace(STORED_HOST_MARK, orjson.dumps(host).decode()[1:-1])
+    served_host = orjson.dumps(host).decode()[1:-1]
+    if _ESCAPED_MARK not in text:  # the common case: no backslash before any marker
+        return text.replace(STORED_HOST_MARK, served_host)
+    return _MARK.sub(lambda match: match.group(1) + served_host, text)
 
 
 def _keep(rows: list[Article], fields: list[str]) -> None:

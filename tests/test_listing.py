@@ -246,3 +246,17 @@ def test_the_compiled_front_page_equals_the_filtered_path(api_client, monkeypatc
     later = now + timedelta(minutes=6)
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert page("page_size=1")["results"][0]["slug"] == soon.slug
+
+
+@pytest.mark.parametrize("text", ["\\u0000", "C:\\\\u0000 and \\\\\\u0000", 'a "\\u0000" b \\'])
+def test_text_with_escapes_stays_valid_json_and_equal_to_the_built_shape(api_client, text):
+    article = ArticleFactory(
+        live=True, headline=f"Headline {text}", standfirst=text, hero_image=ImageFactory()
+    )
+    for _ in range(2):  # made, then served from the stored rendering
+        item = listed(api_client)[article.slug]
+        assert item["standfirst"] == text and item["headline"] == f"Headline {text}"
+        assert item["hero_image"]["url"].startswith("http://testserver/media/")
+        assert item == listed(api_client, f"fields={DEFAULT_FIELDS}")[article.slug]
+        shown = detail(api_client, article)
+        assert shown["standfirst"] == text and shown["hero_image"]["url"].startswith("http://testserver/")
