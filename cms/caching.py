@@ -698,7 +698,7 @@ class _RedisCacheClient(redis.RedisCacheClient):
         return clients[index]
 
 
-def _guarded(name: str, default):
+def _guarded(name: str):
     method = getattr(redis.RedisCacheClient, name)
 
     def call(self, *args, **kwargs):
@@ -730,7 +730,7 @@ for _name in (
     "delete_many",
     "clear",
 ):
-    setattr(_RedisCacheClient, _name, _guarded(_name, None))
+    setattr(_RedisCacheClient, _name, _guarded(_name))
 
 
 class RedisCache(redis.RedisCache):
