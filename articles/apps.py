@@ -9,16 +9,14 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from cms.roles import create_roles
 
-        from . import dependents, listing, redirects
+        from . import dependents, redirects
         from .images import delete_image_files
 
         # The Reporter and Editor groups exist on every migrated database, fresh ones included.
         post_migrate.connect(create_roles, sender=self, dispatch_uid="cms.roles.create_roles")
         # A deleted image takes its files with it, bulk deletes from the admin included.
         post_delete.connect(delete_image_files, sender=self.get_model("Image"), dispatch_uid="image-files")
-        # Responses that show articles, videos and topics without naming them follow their changes.
+        # Cached responses and renderings follow every change to what they show.
         dependents.register()
         # Old slugs keep answering (redirects to the current one).
         redirects.connect()
-        # Stored list items are cleared by every write that changes what they show.
-        listing.connect()

@@ -1,7 +1,7 @@
-"""What else a change to an article, a video or a topic affects (cms.caching.register_dependents):
-the responses that leave it out while it is hidden and show it once it is visible."""
+"""What a change to this app's models affects (cms.caching.register): their own keys, and the
+responses that leave an item out while it is hidden and show it once it is visible."""
 
-from .models import Article, RelatedContent, Video
+from .models import Article, Author, Image, RelatedContent, Video
 
 
 def showing_article(article) -> set[str]:
@@ -27,8 +27,13 @@ def tagged_with(topic) -> set[str]:
 
 
 def register() -> None:
-    from cms.caching import register_dependents
+    from cms.caching import register, register_dependents
 
+    register(Article, key="article", lists="articles", relations=("topics", "authors"))
+    register(Video, key="video", lists="videos", relations=("topics",))
+    register(Author, key="author", lists="authors", also={"articles"})  # lists filter by author
+    register(Image, key="image", lists="images")
+    register(RelatedContent, changes=lambda row: {f"article-{row.article_id}"})
     register_dependents("articles.Article", showing_article)
     register_dependents("articles.Video", showing_video)
     register_dependents("topics.Topic", tagged_with)

@@ -352,41 +352,9 @@ class Article(Publishable):
         help_text="For search: the weighted words of `search_fields`, kept on save (PostgreSQL only).",
     )
 
-    list_json = models.TextField(
-        default="",
-        editable=False,
-        help_text="The article as a list item, rendered when first listed and emptied by any change "
-        "to what it shows (articles.listing).",
-    )
-    list_keys = models.TextField(
-        default="", editable=False, help_text="Surrogate keys of what list_json shows, space-separated."
-    )
-    detail_json = models.TextField(
-        default="",
-        editable=False,
-        help_text="The article as its detail endpoint serves it (articles.listing).",
-    )
-    detail_keys = models.TextField(
-        default="", editable=False, help_text="Surrogate keys of what detail_json shows, space-separated."
-    )
-    detail_until = models.DateTimeField(
-        null=True, editable=False, help_text="detail_json is good until this scheduled publication or expiry."
-    )
-    render_version = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Moves on whenever the stored renderings are emptied."
-    )
-
     objects = SearchableManager.from_queryset(ArticleQuerySet)()
     search_fields = {"headline": "A", "standfirst": "B", "body_text": "C"}  # articles.search: weights
-    # Columns only search (in SQL) or the stored renderings (articles.listing) read.
-    search_only_fields = [
-        "body_text",
-        "search_vector",
-        "list_json",
-        "list_keys",
-        "detail_json",
-        "detail_keys",
-    ]
+    search_only_fields = ["body_text", "search_vector"]  # columns only search (in SQL) reads
 
     class Meta:
         ordering = ["-published_at", "-pk"]  # stable order for pagination

@@ -36,12 +36,19 @@ def load_body_embeds(articles) -> dict[str, dict]:
     at most, however many blocks there are."""
     bodies = [article.body for article in articles]
     image_ids, video_ids = referenced_ids(bodies, "image"), referenced_ids(bodies, "video")
+    videos = Video.objects.published().select_related("thumbnail").in_bulk(video_ids) if video_ids else {}
     return {
         "image": Image.objects.in_bulk(image_ids) if image_ids else {},
-        "video": Video.objects.published().select_related("thumbnail").in_bulk(video_ids)
-        if video_ids
-        else {},
+        "video": videos,
+        "hidden": set(video_ids) - set(videos),
     }
+
+
+def embed_keys(embeds: dict) -> set[str]:
+    """The surrogate keys of what bodies embed: the images and videos shown, and `videos` when a
+    video is left out while hidden, so that publishing it shows it without its id being named."""
+    keys = {f"image-{pk}" for pk in embeds["image"]} | {f"video-{pk}" for pk in embeds["video"]}
+    return keys | {"videos"} if embeds["hidden"] else keys
 
 
 class ArticleViewSet(
@@ -91,9 +98,9 @@ class ArticleViewSet(
             rows = self.paginate_queryset(listing.LiveArticles())  # the front page: compiled SQL
         else:
             rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        host = request.build_absolute_uri("/")[:-1]
-        response = self.get_paginated_response(listing.list_items(rows, host))
-        add_surrogate_keys(response, keys=listing.list_keys(rows))
+        items, keys = listing.list_items(rows, request.build_absolute_uri("/")[:-1])
+        response = self.get_paginated_response(items)
+        add_surrogate_keys(response, keys=keys)
         return response
 
     def retrieve(self, request, *args, **kwargs):
@@ -111,7 +118,9 @@ class ArticleViewSet(
 
     def get_serializer(self, instance=None, *args, **kwargs):
         if self.action == "retrieve" and instance is not None:
-            kwargs["context"] = {**self.get_serializer_context(), "embeds": load_body_embeds([instance])}
+            embeds = load_body_embeds([instance])
+            kwargs["context"] = {**self.get_serializer_context(), "embeds": embeds}
+            self._served = ([instance], {*self.detail_keys, *embed_keys(embeds)})
         return super().get_serializer(instance, *args, **kwargs)
 
 

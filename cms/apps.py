@@ -2,13 +2,8 @@ from django.apps import AppConfig
 
 
 class CmsConfig(AppConfig):
-    """The project package as an app, so that its cross-cutting signal handlers are connected
-    once, at start-up: cache invalidation (cms/caching.py)."""
+    """The shared infrastructure as an app, for its templates and static files. It imports no
+    app: each app registers its own models with the cache (cms.caching.register)."""
 
     name = "cms"
     verbose_name = "Newsroom CMS"
-
-    def ready(self):
-        from . import caching
-
-        caching.connect_signals()

@@ -26,28 +26,33 @@ scheme, host, path, normalised query string and Accept. Hits are answered here, 
 resolution, sessions and DRF: one cache round trip for the entry and the global token, and one
 more for the entry's key versions only when something changed since this process last checked.
 
-Invalidation is by key versions: every key (`article-12`, `topic-3`, or `articles` for lists whose
+One rule keeps everything kept true: cached responses, per-item renderings (`Renderings`) and
+counts (`cached_value`). Every key (`article-12`, `topic-3`, or `articles` for lists whose
 membership changes when any article is saved) has a random version in the cache; an entry keeps
-the versions of its keys from when it was built and is served only while they are all unchanged.
-Signals (connected by cms.apps) give new versions to the keys a write affects, at once and again
-after the transaction commits (a response rendered from the data as it was before the commit may
-be stored in between). A global token changes with every such change: it lets a process skip
-re-checking an entry's keys while nothing has changed since it last did, and it stops an entry
-from being stored when anything changed while it was being rendered.
+the versions of its keys from when it was built and is served only while they are all unchanged,
+no scheduled transition has passed, and the release (cms/release.py) is the one it was made by.
+Each app registers its models (`register()`, from its `AppConfig.ready()`): their keys and what
+else a change affects. Their signals give new versions to those keys, at once and again after the
+transaction commits (a response rendered from the data as it was before the commit may be stored
+in between). A global token changes with every such change: it lets a process skip re-checking an
+entry's keys while nothing has changed since it last did, and it stops an entry from being stored
+when anything changed while it was being rendered.
 """
 
+import functools
 import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_save, pre_delete
@@ -68,29 +73,8 @@ UNCACHED_PATH = ("/api/v1/preview/", "/api/v1/subscriptions/")
 PRIVATE = "private, no-store"
 VARY = "Accept, Origin"
 
-# Models whose objects responses name: key prefix, and the key of lists of them.
-KEYS = {
-    "articles.Article": ("article", "articles"),
-    "articles.Video": ("video", "videos"),
-    "articles.Author": ("author", "authors"),
-    "articles.Image": ("image", "images"),
-    "topics.Topic": ("topic", "topics"),
-    "topics.Section": ("section", "sections"),
-    "newsletters.Newsletter": ("newsletter", "newsletters"),
-    "newsletters.Edition": ("edition", "editions"),
-}
-# Lists filter by these objects' slugs, and their pages list the newest content.
-ALSO_CHANGES = {
-    "topics.Topic": {"articles", "videos"},
-    "topics.Section": {"articles", "videos"},
-    "articles.Author": {"articles"},
-}
-WATCHED = [*KEYS, "articles.RelatedContent", "newsletters.EditionItem"]
-WATCHED_M2M = [("articles.Article", "topics"), ("articles.Article", "authors"), ("articles.Video", "topics")]
-
 GLOBAL_KEY = "api:token"
 SCHEDULE_KEY = "api:next-transition"
-SCHEDULE_VERSION_KEYS = ("api:v:articles", "api:v:videos")
 VERSION_TIMEOUT = 7 * 24 * 3600  # a version that expired is made anew: entries holding the old one miss
 CONDITIONAL_HEADERS = ("ETag", "Last-Modified", "Vary", "Surrogate-Key", "Cache-Tag")
 
@@ -118,7 +102,7 @@ class SurrogateKeyMixin:
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         if page is not None:
-            self._served = (page, [KEYS[queryset.model._meta.label][1]])
+            self._served = (page, list_keys(queryset.model))
         return page
 
     def get_object(self):
@@ -135,17 +119,21 @@ class SurrogateKeyMixin:
 
 
 _plans: dict[type, tuple] = {}
-EMBEDDING = {"articles.Article": "body"}  # body blocks embed images and videos by id
 
 
 def _plan(model) -> tuple:
-    """What to read of a model's objects, worked out once: its key prefix, the primary key, the
-    field holding embeds, and its own attributes (anything else set on an object is looked into)."""
+    """What to read of a model's objects, worked out once: its registration, the primary key, and
+    its own attributes (anything else set on an object is looked into)."""
     if model not in _plans:
         meta = model._meta
+        registration = _registry.get(meta.label)
+        if registration is None:
+            raise ImproperlyConfigured(
+                f"{meta.label} is shown in a cached response but not registered: call "
+                "cms.caching.register() for it in its app's AppConfig.ready(), or its changes go unseen."
+            )
         own = {field.attname for field in meta.concrete_fields} | {"_state", "_prefetched_objects_cache"}
-        prefix = KEYS[meta.label][0] if meta.label in KEYS else None
-        _plans[model] = (prefix, meta.pk.attname, EMBEDDING.get(meta.label), own)
+        _plans[model] = (registration.key, meta.pk.attname, own)
     return _plans[model]
 
 
@@ -159,13 +147,14 @@ def _hidden(obj, values: dict) -> bool:
 
 def _collect(objects: Iterable, keys: set[str], seen: set) -> None:
     """Keys of the objects and of everything they have loaded, without a query: select_related,
-    prefetches, lists set on them (`latest`); hidden articles and videos are left out."""
+    prefetches, lists set on them (`latest`, `embedded`); hidden articles and videos are left out.
+    A model met here that is not registered is an error: its changes would never purge."""
     stack = list(objects)
     while stack:
         obj = stack.pop()
         if not isinstance(obj, models.Model):
             continue
-        prefix, pk_name, embedding, own = _plan(type(obj))
+        prefix, pk_name, own = _plan(type(obj))
         values = obj.__dict__
         pk = values.get(pk_name)
         if (type(obj), pk) in seen:
@@ -175,11 +164,6 @@ def _collect(objects: Iterable, keys: set[str], seen: set) -> None:
             continue
         if prefix is not None:
             keys.add(f"{prefix}-{pk}")
-        if embedding is not None:
-            for block in values.get(embedding) or ():
-                kind = block.get("type") if isinstance(block, dict) else None
-                if kind in ("image", "video") and isinstance(block.get(kind), int):
-                    keys.add(f"{kind}-{block[kind]}")
         stack.extend(values["_state"].fields_cache.values())
         for queryset in values.get("_prefetched_objects_cache", {}).values():
             stack.extend(queryset._result_cache or ())
@@ -218,24 +202,12 @@ def _version_key(key: str) -> str:
     return f"api:v:{key}"
 
 
-_purge_listeners: list = []
-
-
-def on_purge(listener) -> None:
-    """Call `listener(keys)` whenever responses naming `keys` are purged: for renderings kept
-    elsewhere (articles.listing) that must follow the same rule."""
-    if listener not in _purge_listeners:
-        _purge_listeners.append(listener)
-
-
 def purge(keys: Iterable[str]) -> None:
     """Stop serving every cached response that names one of `keys`: now, and again when the
     current transaction commits."""
     keys = frozenset(keys)
     if not keys:
         return
-    for listener in _purge_listeners:  # in the writer's transaction: they change rows
-        listener(keys)
     _bump(keys)
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: _bump(keys))
@@ -258,13 +230,48 @@ def _bump(keys: frozenset[str]) -> None:
             sorted(keys),
         )
         return
-    if not keys.isdisjoint({"articles", "videos"}):
+    if not keys.isdisjoint(_scheduled()[1]):
         _refresh_schedule()  # here, so that reads need no query for it
 
 
-# label -> functions giving the keys of other responses a change to such an object affects:
-# registered by the apps that show it elsewhere (`register_dependents`, from `AppConfig.ready()`).
+# --- What each model's changes affect: registered by the apps, next to their models ---------------
+@dataclass(frozen=True)
+class Registration:
+    model: type
+    key: str | None  # an object's key is f"{key}-{pk}"; None for rows that link two others
+    lists: str | None  # the key of every list of them: any change may change which are listed
+    also: frozenset[str]  # the keys of other responses any change to one of them affects
+    changes: Callable | None  # for rows that link: the keys a change to one affects
+
+
+_registry: dict[str, Registration] = {}
+# label -> functions giving the keys of other responses a change to such an object affects.
 _dependents: dict[str, list] = {}
+
+
+def register(
+    model,
+    *,
+    key: str | None = None,
+    lists: str | None = None,
+    also: Iterable[str] = (),
+    changes: Callable | None = None,
+    relations: Iterable[str] = (),
+) -> None:
+    """Make responses follow `model`: from its app's `AppConfig.ready()`. Responses name its
+    objects as `{key}-{pk}` (and lists of them `lists`); a save or delete purges those keys and
+    `also`, or, for a row linking two others, what `changes(row)` returns; adding or removing
+    objects of its many-to-many `relations` purges the objects on both sides' lists."""
+    if (key is None) == (changes is None):
+        raise ImproperlyConfigured(f"Register {model._meta.label} with a key, or with changes for a link.")
+    label = model._meta.label
+    _registry[label] = Registration(model, key, lists, frozenset(also), changes)
+    _scheduled.cache_clear()
+    post_save.connect(_object_changed, sender=model, dispatch_uid=f"cms-caching-save-{label}")
+    pre_delete.connect(_object_changed, sender=model, dispatch_uid=f"cms-caching-delete-{label}")
+    for field in relations:
+        through = getattr(model, field).through
+        m2m_changed.connect(_relations_changed, sender=through, dispatch_uid=f"cms-caching-{label}-{field}")
 
 
 def register_dependents(label: str, dependents) -> None:
@@ -276,15 +283,33 @@ def register_dependents(label: str, dependents) -> None:
         found.append(dependents)
 
 
+def registered(model) -> bool:
+    return model._meta.label in _registry
+
+
+@functools.cache
+def _scheduled() -> tuple[list, frozenset[str], tuple[str, ...]]:
+    """The registered models that come and go with the clock (Publishable: scheduled publishing,
+    expiry), the keys of their lists, and their object keys' prefixes."""
+    found = [r for r in _registry.values() if issubclass(r.model, Publishable)]
+    return [r.model for r in found], frozenset(r.lists for r in found), tuple(f"{r.key}-" for r in found)
+
+
+def list_keys(model) -> list[str]:
+    """The key that every change to one of `model`'s objects gives a new version (`articles`)."""
+    registration = _registry.get(model._meta.label)
+    return [registration.lists] if registration is not None and registration.lists else []
+
+
 def keys_changed_by(obj: models.Model) -> set[str]:
     """The keys of every response that a change to `obj` (saved or deleted) may change."""
     label = obj._meta.label
-    if label == "articles.RelatedContent":
-        return {f"article-{obj.article_id}"}
-    if label == "newsletters.EditionItem":  # a story added to, moved in or removed from an edition
-        return {f"edition-{obj.edition_id}"}
-    prefix, list_key = KEYS[label]
-    keys = {f"{prefix}-{obj.pk}", list_key, *ALSO_CHANGES.get(label, ())}
+    registration = _registry[label]
+    if registration.changes is not None:
+        return set(registration.changes(obj))
+    keys = {f"{registration.key}-{obj.pk}", *registration.also}
+    if registration.lists:
+        keys.add(registration.lists)
     for dependents in _dependents.get(label, ()):
         keys.update(dependents(obj))
     return keys
@@ -306,23 +331,13 @@ def _relations_changed(sender, instance, action, reverse, model, pk_set, **kwarg
             source = next(f.attname for f in sender._meta.fields if f.related_model is type(instance))
             target = next(f.attname for f in sender._meta.fields if f.related_model is model)
             pks = sender.objects.filter(**{source: instance.pk}).values_list(target, flat=True)
-    prefix, list_key = KEYS[owner._meta.label]
-    purge({list_key, *(f"{prefix}-{pk}" for pk in pks)})
-
-
-def connect_signals() -> None:
-    for label in WATCHED:
-        model = apps.get_model(label)
-        post_save.connect(_object_changed, sender=model, dispatch_uid=f"cms-caching-save-{label}")
-        pre_delete.connect(_object_changed, sender=model, dispatch_uid=f"cms-caching-delete-{label}")
-    for label, field in WATCHED_M2M:
-        through = getattr(apps.get_model(label), field).through
-        m2m_changed.connect(_relations_changed, sender=through, dispatch_uid=f"cms-caching-{label}-{field}")
+    registration = _registry[owner._meta.label]
+    purge({*list_keys(owner), *(f"{registration.key}-{pk}" for pk in pks)})
 
 
 # --- Scheduled transitions ---------------------------------------------------------------------
 def _soonest_transition():
-    """The next instant an article or video goes live or expires with no write: one query."""
+    """The next instant a Publishable item goes live or expires with no write: one query."""
     now = timezone.now()
     parts = [
         model.objects.filter(status=Status.PUBLISHED, **{f"{field}__gt": now})
@@ -330,11 +345,15 @@ def _soonest_transition():
         .values("status")
         .annotate(at=Min(field))
         .values_list("at", flat=True)
-        for model in (apps.get_model("articles.Article"), apps.get_model("articles.Video"))
+        for model in _scheduled()[0]
         for field in ("published_at", "expires_at")
     ]
     instants = [at for at in parts[0].union(*parts[1:], all=True) if at is not None]
     return min(instants, default=None)
+
+
+def _schedule_version_keys() -> list[str]:
+    return [_version_key(key) for key in sorted(_scheduled()[1])]
 
 
 def _current_versions(version_keys) -> tuple:
@@ -347,7 +366,7 @@ def _current_versions(version_keys) -> tuple:
 
 
 def _refresh_schedule() -> float | None:
-    versions = _current_versions(SCHEDULE_VERSION_KEYS)  # before the query: a change meanwhile shows
+    versions = _current_versions(_schedule_version_keys())  # before the query: a change meanwhile shows
     soonest = _soonest_transition()
     at = soonest.timestamp() if soonest is not None else None
     cache.set(SCHEDULE_KEY, (at, versions), VERSION_TIMEOUT)
@@ -355,44 +374,98 @@ def _refresh_schedule() -> float | None:
 
 
 def next_transition() -> float | None:
-    """As a timestamp; kept in the cache while no article or video changes and it is ahead."""
-    found = cache.get_many([SCHEDULE_KEY, *SCHEDULE_VERSION_KEYS])
+    """As a timestamp; kept in the cache while no Publishable item changes and it is ahead."""
+    version_keys = _schedule_version_keys()
+    found = cache.get_many([SCHEDULE_KEY, *version_keys])
     if (stored := found.get(SCHEDULE_KEY)) is not None:
         at, versions = stored
-        current = tuple(found.get(key) for key in SCHEDULE_VERSION_KEYS)
+        current = tuple(found.get(key) for key in version_keys)
         if versions == current and (at is None or at > timezone.now().timestamp()):
             return at
     return _refresh_schedule()
 
 
 # --- Values derived from content ------------------------------------------------------------------
-def list_keys(model) -> list[str]:
-    """The key that every change to one of `model`'s objects gives a new version (`articles`)."""
-    found = KEYS.get(model._meta.label)
-    return [found[1]] if found else []
+def _released(name: str) -> str:
+    """Entries are kept per release: what older code rendered is never served (cms/release.py)."""
+    return f"{name}@{settings.RELEASE}"
+
+
+def _valid(stored: tuple, current: dict, now: float) -> bool:
+    """An entry (..., version_keys, versions, until) is valid while every key has the version it
+    was made with and no scheduled transition has passed since."""
+    *_, version_keys, versions, until = stored
+    return (until is None or until > now) and all(
+        current.get(key) == version for key, version in zip(version_keys, versions, strict=True)
+    )
 
 
 def cached_value(name: str, keys: list[str] | tuple[str, ...], compute):
     """`compute()`, kept in the cache while none of `keys` changes and no scheduled transition
     passes: for what is dear to work out and changes only with the content (a list's count)."""
-    version_keys = [_version_key(key) for key in keys]
+    name = _released(name)
+    version_keys = tuple(_version_key(key) for key in keys)
     found = cache.get_many([name, *version_keys])
     stored = found.get(name)
-    if stored is not None:
-        value, versions, until = stored
-        current = tuple(found.get(key) for key in version_keys)
-        if (
-            versions == current
-            and None not in current
-            and (until is None or until > timezone.now().timestamp())
-        ):
-            return value
+    if stored is not None and _valid(stored, found, timezone.now().timestamp()):
+        return stored[0]
     versions = _current_versions(version_keys)  # before computing: a change meanwhile shows
     value = compute()
-    # Only articles and videos come and go with time (scheduled publishing, expiry).
-    until = next_transition() if not {"articles", "videos"}.isdisjoint(keys) else None
-    cache.set(name, (value, versions, until), settings.CACHE_SERVER_TTL)
+    until = next_transition() if not _scheduled()[1].isdisjoint(keys) else None
+    cache.set(name, (value, version_keys, versions, until), settings.CACHE_SERVER_TTL)
     return value
+
+
+class Renderings:
+    """Renderings of single items (an article as a list item, as its detail), kept in the cache
+    with the keys of what each shows and valid by the same rule as cached responses: until one of
+    those keys is purged, a scheduled transition passes (when `timed`), or the release changes.
+    Two cache round trips fetch and check any number of them."""
+
+    def __init__(self, kind: str, *, timed: bool):
+        self.kind = kind
+        self.timed = timed  # whether what it shows comes and goes with the clock
+
+    def _name(self, pk) -> str:
+        return _released(f"api:item:{self.kind}:{pk}")
+
+    def get_many(self, pks: Iterable) -> tuple[dict, object]:
+        """The valid renderings of `pks` as {pk: (text, keys)}, and the token to store new ones with."""
+        names = {self._name(pk): pk for pk in pks}
+        found = cache.get_many([*names, GLOBAL_KEY])
+        token = found.pop(GLOBAL_KEY, None)
+        version_keys = {key for stored in found.values() for key in stored[2]}
+        current = cache.get_many(list(version_keys)) if version_keys else {}
+        now = timezone.now().timestamp()
+        valid = {names[name]: stored[:2] for name, stored in found.items() if _valid(stored, current, now)}
+        return valid, token
+
+    def set_many(self, renderings: dict, token) -> None:
+        """Keep `renderings` ({pk: (text, keys)}) unless anything was purged since `token` was
+        read, before they were made: they may show data from before that change."""
+        version_keys = {pk: tuple(_version_key(key) for key in keys) for pk, (_, keys) in renderings.items()}
+        every_key = {key for keys in version_keys.values() for key in keys}
+        found = cache.get_many([*every_key, GLOBAL_KEY])  # the token last: see the module docstring
+        if token is None or found.get(GLOBAL_KEY) != token:
+            return
+        missing = {key: _token() for key in every_key if key not in found}
+        if missing:
+            cache.set_many(missing, VERSION_TIMEOUT)
+            found.update(missing)
+        until = next_transition() if self.timed else None
+        cache.set_many(
+            {
+                self._name(pk): (
+                    text,
+                    keys,
+                    version_keys[pk],
+                    tuple(found[k] for k in version_keys[pk]),
+                    until,
+                )
+                for pk, (text, keys) in renderings.items()
+            },
+            settings.CACHE_SERVER_TTL,  # as responses: what bounds a purge that was never delivered
+        )
 
 
 # --- HTTP --------------------------------------------------------------------------------------
@@ -478,7 +551,7 @@ def _cache_key(request) -> str:
         query = "&".join(sorted(pairs, key=lambda pair: pair.partition("=")[0]))
     host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
     url = f"{request.scheme}://{host}{request.path}?{query}\n{_accept(request)}"
-    return "api:r:" + hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()
+    return _released("api:r:" + hashlib.md5(url.encode(), usedforsecurity=False).hexdigest())
 
 
 class CacheMiddleware:
@@ -556,8 +629,8 @@ class CacheMiddleware:
             return response
         keys = surrogate_keys(response) if status == 200 else None
         valid_until = None
-        # Only articles and videos come and go with the clock; unnamed contents may hold some.
-        if own is None and (keys is None or any(k.startswith(("article", "video")) for k in keys)):
+        # Only Publishable items come and go with the clock; unnamed contents may hold some.
+        if own is None and (keys is None or any(k.startswith(_scheduled()[2]) for k in keys)):
             try:
                 valid_until = next_transition()
             except Exception:

@@ -8,6 +8,8 @@ import dj_database_url
 from django_prose_editor.config import html_tags
 from js_asset import static_lazy
 
+from cms.release import source_release
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -63,6 +65,9 @@ CACHE_SERVER_TTL = int(os.environ.get("CACHE_SERVER_TTL") or 600)  # longest a r
 # requests are answered from the database meanwhile (cms/caching.py, RedisCache).
 CACHE_TIMEOUT_SECONDS = float(os.environ.get("CACHE_TIMEOUT_SECONDS") or 0.25)
 CACHE_RETRY_AFTER = float(os.environ.get("CACHE_RETRY_AFTER") or 5)
+# Cached responses and renderings are kept per release (cms/release.py): by default a digest of the
+# source, so a deploy never serves what older code rendered. Set it (e.g. to the commit) to skip the read.
+RELEASE = os.environ.get("RELEASE") or source_release(BASE_DIR)
 # Newsletters (newsletters/). Links in emails are absolute: PUBLIC_BASE_URL is where this API is
 # reachable from a reader's mail client. The confirm and manage links lead to this API's own
 # minimal pages unless the frontend has its own (a template with {token}).
@@ -118,7 +123,7 @@ INSTALLED_APPS = [
     "newsletters",
     "editorial",
     "seeds",
-    "cms",  # cms/apps.py: connects the cache invalidation signals
+    "cms",
 ]
 
 MIDDLEWARE = [

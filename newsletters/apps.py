@@ -6,10 +6,15 @@ class NewslettersConfig(AppConfig):
     name = "newsletters"
 
     def ready(self):
-        from cms.caching import register_dependents
+        from cms.caching import register, register_dependents
 
         from . import checks  # noqa: F401  (registers the system checks)
-        from .models import EditionItem
+        from .models import Edition, EditionItem, Newsletter
+
+        register(Newsletter, key="newsletter", lists="newsletters")
+        register(Edition, key="edition", lists="editions")
+        # A story added to, moved in or removed from an edition.
+        register(EditionItem, changes=lambda item: {f"edition-{item.edition_id}"})
 
         def editions_showing(field):
             def dependents(item) -> set[str]:

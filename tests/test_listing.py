@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.utils.urls import remove_query_param
 
+from articles.serializers import ArticleListSerializer
 from cms.publishing import Status
 
 from .factories import ArticleFactory, AuthorFactory, ImageFactory, SectionFactory, TopicFactory, VideoFactory
@@ -195,15 +196,28 @@ def test_a_stored_detail_is_made_again_when_a_scheduled_item_goes_live(api_clien
     assert [item["slug"] for item in detail(api_client, article)["related"]] == [related.slug]
 
 
-def test_renderings_from_another_version_of_the_code_are_made_again(api_client):
-    article = ArticleFactory(live=True, headline="Current")
-    listed(api_client)
-    detail(api_client, article)
-    stale = {"list_json": '{"headline":"Old shape"}', "detail_json": '{"headline":"Old shape"}'}
-    type(article).objects.filter(pk=article.pk).update(list_keys=" v:old ", detail_keys=" v:old ", **stale)
+@pytest.mark.parametrize("response_cache", [False, True])
+def test_what_older_code_rendered_is_not_served_after_a_release(
+    api_client, settings, monkeypatch, response_cache
+):
+    """The deploy rule: renderings and cached responses are kept per release (settings.RELEASE), so
+    a change to any code that shapes them (here the body's HTML) is served once the release moves."""
+    settings.RESPONSE_CACHE = response_cache
+    article = ArticleFactory(live=True, body=[{"type": "paragraph", "text": "Words"}])
+    before = detail(api_client, article)
+    listed_before = listed(api_client)[article.slug]
+    monkeypatch.setattr("articles.serializers.blocks_to_html", lambda blocks: "<p>New code</p>")
+    original = ArticleListSerializer.represent
+    monkeypatch.setattr(
+        ArticleListSerializer, "represent", lambda self, item: {"marker": "new", **original(self, item)}
+    )
 
-    assert listed(api_client)[article.slug]["headline"] == "Current"
-    assert detail(api_client, article)["headline"] == "Current"
+    assert detail(api_client, article) == before  # kept: the same release
+    assert listed(api_client)[article.slug] == listed_before
+
+    settings.RELEASE = "next-release"
+    assert detail(api_client, article)["body_html"] == "<p>New code</p>"
+    assert listed(api_client)[article.slug]["marker"] == "new"
 
 
 def test_has_video_follows_lead_video_changes_at_once(api_client):

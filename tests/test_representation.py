@@ -186,3 +186,57 @@ def test_schema_documents_fields_and_expand(schema):
     assert "fields" in detail and "expand" in detail
     topics = {p["name"] for p in schema["paths"]["/api/v1/topics/"]["get"]["parameters"]}
     assert "fields" in topics and "expand" not in topics
+
+
+# --- Every response against its operation's schema, nested objects included ----------------------
+def strict(node):
+    """The schema with every object closed (no property it does not declare) and every declared
+    one required unless the serializer made it optional: a nested field added, removed or renamed
+    on one side only fails."""
+    if isinstance(node, list):
+        return [strict(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: strict(value) for key, value in node.items()}
+    if "properties" in node and "additionalProperties" not in node:
+        node["additionalProperties"] = False
+    return node
+
+
+def test_every_get_operation_answers_exactly_its_schema(api_client, schema, content):
+    from articles.preview import make_preview_token
+    from newsletters.models import Edition
+    from newsletters.tokens import manage_token
+
+    from .factories import EditionFactory, EditionItemFactory, SubscriptionFactory
+
+    edition = EditionFactory(newsletter=NewsletterFactory(slug="weekly"), status=Edition.Status.SENT)
+    EditionItemFactory(edition=edition, article=content)
+    subscription = SubscriptionFactory(newsletter=edition.newsletter, confirmed=True)
+    values = {
+        "/api/v1/articles/{slug}/": {"slug": "story"},
+        "/api/v1/videos/{slug}/": {"slug": "clip"},
+        "/api/v1/topics/{slug}/": {"slug": "kursk"},
+        "/api/v1/sections/{slug}/": {"slug": "news"},
+        "/api/v1/authors/{slug}/": {"slug": "jane"},
+        "/api/v1/newsletters/{slug}/": {"slug": "weekly"},
+        "/api/v1/newsletters/{slug}/editions/": {"slug": "weekly"},
+        "/api/v1/newsletters/{slug}/editions/{id}/": {"slug": "weekly", "id": edition.pk},
+        "/api/v1/preview/{token}/": {"token": make_preview_token(content)},
+        "/api/v1/subscriptions/{token}/": {"token": manage_token(subscription.subscriber)},
+    }
+    queries = {"/api/v1/search/": f"?q={content.headline.split()[-1]}"}
+    checked = []
+    for path, operations in schema["paths"].items():
+        answer = operations.get("get", {}).get("responses", {}).get("200", {})
+        if "application/json" not in answer.get("content", {}):
+            continue
+        url = path.format(**values.get(path, {})) + queries.get(path, "")
+        response = api_client.get(url)
+        assert response.status_code == 200, url
+        body = response.json()
+        assert body.get("results", [None]), f"{url} lists nothing to check"
+        response_schema = strict({**answer["content"]["application/json"]["schema"]})
+        OAS31Validator({**response_schema, "components": strict(schema["components"])}).validate(body)
+        checked.append(path)
+    assert len(checked) >= 18
