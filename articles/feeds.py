@@ -17,6 +17,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from rest_framework import serializers
 
+from cms.caching import add_surrogate_keys
 from cms.frontend import frontend_host, frontend_url
 from cms.representation import iso
 from topics.models import Section, Topic
@@ -24,7 +25,7 @@ from topics.models import Section, Topic
 from .models import Article, Video
 from .richtext import blocks_to_html
 from .serializers import BodyField, VideoEmbedSerializer
-from .views import load_body_embeds
+from .views import embed_keys, load_body_embeds
 
 FEED_LENGTH = 50  # items per feed, newest first
 # RFC 4151 tag URIs need a date on which the authority (the frontend's host name) was ours; any
@@ -57,6 +58,8 @@ class Channel:
     home_page_url: str
     feed_id: str
     items: list[FeedItem]
+    shown: list = field(default_factory=list)  # the model objects in it, for its surrogate keys
+    keys: set[str] = field(default_factory=set)  # and the keys of what it shows without loading
 
 
 def stable_id(kind: str, pk: int | str) -> str:
@@ -73,8 +76,8 @@ def _image_url(request: HttpRequest, image) -> str | None:
     return request.build_absolute_uri(image.file.url) if image is not None and image.file else None
 
 
-def _article_items(request: HttpRequest, articles: list[Article]) -> list[FeedItem]:
-    context = {"request": request, "embeds": load_body_embeds(articles)}
+def _article_items(request: HttpRequest, articles: list[Article], embeds: dict) -> list[FeedItem]:
+    context = {"request": request, "embeds": embeds}
     bodies = _BodySerializer(articles, many=True, context=context).data
     return [
         FeedItem(
@@ -134,14 +137,18 @@ def load_channel(request: HttpRequest, *, section: str | None = None, topic: str
     videos = list(Video.objects.published().filter(**lookups).for_feed()[:FEED_LENGTH])
     newest = sorted([*articles, *videos], key=lambda item: (item.published_at, item.pk), reverse=True)
     newest = newest[:FEED_LENGTH]  # render only what is kept
+    articles = [item for item in newest if isinstance(item, Article)]
+    embeds = load_body_embeds(articles)
     ordered = sorted(
         [
-            *_article_items(request, [item for item in newest if isinstance(item, Article)]),
+            *_article_items(request, articles, embeds),
             *_video_items(request, [item for item in newest if isinstance(item, Video)]),
         ],
         key=lambda item: item.published,
         reverse=True,
     )
+    # Any article or video published, changed or gone may change which are the newest.
+    shown, keys = [*newest, *filter(None, [scope])], {"articles", "videos", *embed_keys(embeds)}
 
     if scope is None:
         return Channel(
@@ -150,6 +157,8 @@ def load_channel(request: HttpRequest, *, section: str | None = None, topic: str
             home_page_url=frontend_url(),
             feed_id=stable_id("feed", "site"),
             items=ordered,
+            shown=shown,
+            keys=keys,
         )
     return Channel(
         title=f"{scope.name} | {site}",
@@ -157,6 +166,8 @@ def load_channel(request: HttpRequest, *, section: str | None = None, topic: str
         home_page_url=frontend_url(scope),
         feed_id=stable_id("feed", f"{kind}/{scope.slug}"),
         items=ordered,
+        shown=shown,
+        keys=keys,
     )
 
 
@@ -187,10 +198,15 @@ class RssFeed(Feed):
     item_guid_is_permalink = False  # the guid is a stable tag URI; the link is the page
 
     def __call__(self, request, *args, **kwargs):
-        return require_safe(super().__call__)(request, *args, **kwargs)
+        response = require_safe(super().__call__)(request, *args, **kwargs)
+        channel = getattr(request, "feed_channel", None)  # not for a 404 or a 405
+        if channel is not None and response.status_code == 200:
+            add_surrogate_keys(response, channel.shown, channel.keys)
+        return response
 
     def get_object(self, request, section=None, topic=None):
-        return load_channel(request, section=section, topic=topic)
+        request.feed_channel = load_channel(request, section=section, topic=topic)
+        return request.feed_channel
 
     def title(self, channel):
         return channel.title
@@ -281,6 +297,7 @@ def json_feed(request: HttpRequest, section: str | None = None, topic: str | Non
         "items": [_json_item(item) for item in channel.items],
     }
     response = JsonResponse(body, content_type=JSON_FEED_CONTENT_TYPE)
+    add_surrogate_keys(response, channel.shown, channel.keys)
     if channel.items:  # as the XML feeds do, for conditional GETs
         response.headers["Last-Modified"] = http_date(max(item.updated for item in channel.items).timestamp())
     return response

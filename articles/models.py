@@ -220,7 +220,13 @@ class Video(Publishable):
 
     class Meta:
         ordering = ["-published_at", "-pk"]
-        indexes = [models.Index(fields=["status", "published_at"])]
+        indexes = [
+            models.Index(fields=["status", "published_at"]),
+            # The next and last expiry (cms.caching.schedule): few rows have one.
+            models.Index(
+                fields=["status", "expires_at"], condition=Q(expires_at__isnull=False), name="video_expiry"
+            ),
+        ]
         permissions = [("publish_video", "Can publish, schedule and unpublish videos")]  # cms/roles.py
 
     def __str__(self):
@@ -358,7 +364,13 @@ class Article(Publishable):
 
     class Meta:
         ordering = ["-published_at", "-pk"]  # stable order for pagination
-        indexes = [models.Index(fields=["status", "published_at"])]
+        indexes = [
+            models.Index(fields=["status", "published_at"]),
+            # The next and last expiry (cms.caching.schedule): few rows have one.
+            models.Index(
+                fields=["status", "expires_at"], condition=Q(expires_at__isnull=False), name="article_expiry"
+            ),
+        ]
         permissions = [("publish_article", "Can publish, schedule and unpublish articles")]  # cms/roles.py
 
     def __str__(self):

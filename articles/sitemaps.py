@@ -1,6 +1,7 @@
-"""sitemap.xml (an index of one sitemap per kind of page, each split in pages of 50,000 URLs by
-django.contrib.sitemaps) and a Google News sitemap of the articles of the last two days. Only
-publicly visible articles and videos, and active topics; URLs are the frontend's pages."""
+"""sitemap.xml (an index of one sitemap per kind of page, each split in pages of SITEMAP_PAGE_SIZE
+URLs by django.contrib.sitemaps, so that no request renders more) and a Google News sitemap of the
+articles of the last two days. Only publicly visible articles and videos, and active topics; URLs
+are the frontend's pages."""
 
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from cms.caching import add_surrogate_keys
 from cms.exceptions import PROBLEM_CONTENT_TYPE, problem
 from cms.frontend import frontend_url
 from cms.representation import iso
@@ -22,10 +24,13 @@ from .models import Article, Video
 
 NEWS_WINDOW = timedelta(days=2)  # Google News reads articles of the last two days only
 NEWS_LIMIT = 1000  # and at most 1,000 URLs per news sitemap
+SITEMAP_PAGE_SIZE = 2000  # URLs per page (search engines take up to 50,000)
 
 
 class FrontendSitemap(Sitemap):
     """Locations on the frontend's host, whatever host serves the sitemap."""
+
+    limit = SITEMAP_PAGE_SIZE
 
     def get_protocol(self, protocol=None):
         return urlsplit(settings.FRONTEND_BASE_URL).scheme or "https"
@@ -131,6 +136,19 @@ SITEMAPS = {
     "sections": SectionSitemap,
     "topics": TopicSitemap,
 }
+# The list keys (cms.caching) of what each shows: sections and topics are dated by their content.
+SITEMAP_KEYS = {
+    "articles": {"articles"},
+    "videos": {"videos"},
+    "sections": {"sections", "articles", "videos"},
+    "topics": {"topics", "articles", "videos"},
+}
+
+
+def _named(response: HttpResponse, keys: set[str]) -> HttpResponse:
+    if response.status_code == 200:
+        add_surrogate_keys(response, keys=keys)
+    return response
 
 
 def _invalid_page(request: HttpRequest) -> JsonResponse | None:
@@ -146,13 +164,16 @@ def _invalid_page(request: HttpRequest) -> JsonResponse | None:
 @require_safe
 def sitemap_index(request: HttpRequest) -> HttpResponse:
     """/sitemap.xml: every page of every sitemap below, with its last modification."""
-    return sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap-section")
+    index = sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap-section")
+    return _named(index, set().union(*SITEMAP_KEYS.values()))
 
 
 @require_safe
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     """One page (`?p=`, from 1) of the sitemap of articles, videos, sections or topics."""
-    return _invalid_page(request) or sitemap_views.sitemap(request, SITEMAPS, section=section)
+    if invalid := _invalid_page(request):
+        return invalid
+    return _named(sitemap_views.sitemap(request, SITEMAPS, section=section), SITEMAP_KEYS[section])
 
 
 @require_safe
@@ -160,4 +181,5 @@ def news_sitemap(request: HttpRequest) -> HttpResponse:
     """/sitemap-news.xml: articles published in the last two days, newest first."""
     if invalid := _invalid_page(request):
         return invalid
-    return sitemap_views.sitemap(request, {"news": NewsSitemap}, template_name="articles/sitemap_news.xml")
+    news = sitemap_views.sitemap(request, {"news": NewsSitemap}, template_name="articles/sitemap_news.xml")
+    return _named(news, {"articles"})

@@ -54,7 +54,7 @@ from django.core.cache.backends import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
-from django.db.models import Min
+from django.db.models import Max, Min, Value
 from django.db.models.signals import m2m_changed, post_save, pre_delete
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import get_resolver
@@ -198,6 +198,12 @@ def _token() -> int:
     return secrets.randbits(62)
 
 
+def _version() -> tuple[int, int]:
+    """A key's version: random, and when it was made (by a purge, or when the key was first
+    needed). The newest version among a response's keys says when what it shows last changed."""
+    return secrets.randbits(62), int(timezone.now().timestamp())
+
+
 def _version_key(key: str) -> str:
     return f"api:v:{key}"
 
@@ -219,7 +225,7 @@ def _bump(keys: frozenset[str]) -> None:
         # The token changes before (so nothing rendered meanwhile is stored) and after (so no
         # process keeps trusting an entry it checked in between).
         strict.set(GLOBAL_KEY, _token(), None)
-        strict.set_many({_version_key(key): _token() for key in keys}, VERSION_TIMEOUT)
+        strict.set_many({_version_key(key): _version() for key in keys}, VERSION_TIMEOUT)
         strict.set(GLOBAL_KEY, _token(), None)
     except Exception:
         # Editing goes on. This process answers from the database while the cache is down, and
@@ -336,20 +342,22 @@ def _relations_changed(sender, instance, action, reverse, model, pk_set, **kwarg
 
 
 # --- Scheduled transitions ---------------------------------------------------------------------
-def _soonest_transition():
-    """The next instant a Publishable item goes live or expires with no write: one query."""
+def _transitions() -> tuple:
+    """The next instant a Publishable item goes live or expires with no write, and the last such
+    instant that has passed: one query, on indexes."""
     now = timezone.now()
-    parts = [
-        model.objects.filter(status=Status.PUBLISHED, **{f"{field}__gt": now})
-        .order_by()
-        .values("status")
-        .annotate(at=Min(field))
-        .values_list("at", flat=True)
-        for model in _scheduled()[0]
-        for field in ("published_at", "expires_at")
-    ]
-    instants = [at for at in parts[0].union(*parts[1:], all=True) if at is not None]
-    return min(instants, default=None)
+    parts = []
+    for model in _scheduled()[0]:
+        published = model.objects.filter(status=Status.PUBLISHED).order_by().values("status")
+        for field in ("published_at", "expires_at"):
+            ahead = published.filter(**{f"{field}__gt": now}).annotate(at=Min(field), ahead=Value(True))
+            passed = published.filter(**{f"{field}__lte": now}).annotate(at=Max(field), ahead=Value(False))
+            parts += [ahead.values_list("ahead", "at"), passed.values_list("ahead", "at")]
+    rows = [(ahead, at) for ahead, at in parts[0].union(*parts[1:], all=True) if at is not None]
+    return (
+        min((at for ahead, at in rows if ahead), default=None),
+        max((at for ahead, at in rows if not ahead), default=None),
+    )
 
 
 def _schedule_version_keys() -> list[str]:
@@ -358,31 +366,35 @@ def _schedule_version_keys() -> list[str]:
 
 def _current_versions(version_keys) -> tuple:
     found = cache.get_many(version_keys)
-    missing = {key: _token() for key in version_keys if key not in found}
+    missing = {key: _version() for key in version_keys if key not in found}
     if missing:
         cache.set_many(missing, VERSION_TIMEOUT)
         found.update(missing)
     return tuple(found[key] for key in version_keys)
 
 
-def _refresh_schedule() -> float | None:
+def _refresh_schedule() -> tuple[float | None, float | None]:
     versions = _current_versions(_schedule_version_keys())  # before the query: a change meanwhile shows
-    soonest = _soonest_transition()
-    at = soonest.timestamp() if soonest is not None else None
-    cache.set(SCHEDULE_KEY, (at, versions), VERSION_TIMEOUT)
-    return at
+    ahead, passed = (at.timestamp() if at is not None else None for at in _transitions())
+    cache.set(SCHEDULE_KEY, (ahead, passed, versions), VERSION_TIMEOUT)
+    return ahead, passed
 
 
-def next_transition() -> float | None:
-    """As a timestamp; kept in the cache while no Publishable item changes and it is ahead."""
+def schedule() -> tuple[float | None, float | None]:
+    """The next and the last scheduled transition (timestamps), kept in the cache while no
+    Publishable item changes and the next is ahead."""
     version_keys = _schedule_version_keys()
     found = cache.get_many([SCHEDULE_KEY, *version_keys])
     if (stored := found.get(SCHEDULE_KEY)) is not None:
-        at, versions = stored
+        ahead, passed, versions = stored
         current = tuple(found.get(key) for key in version_keys)
-        if versions == current and (at is None or at > timezone.now().timestamp()):
-            return at
+        if versions == current and (ahead is None or ahead > timezone.now().timestamp()):
+            return ahead, passed
     return _refresh_schedule()
+
+
+def next_transition() -> float | None:
+    return schedule()[0]
 
 
 # --- Values derived from content ------------------------------------------------------------------
@@ -448,7 +460,7 @@ class Renderings:
         found = cache.get_many([*every_key, GLOBAL_KEY])  # the token last: see the module docstring
         if token is None or found.get(GLOBAL_KEY) != token:
             return
-        missing = {key: _token() for key in every_key if key not in found}
+        missing = {key: _version() for key in every_key if key not in found}
         if missing:
             cache.set_many(missing, VERSION_TIMEOUT)
             found.update(missing)
@@ -619,7 +631,8 @@ class CacheMiddleware:
         else:
             response = HttpResponse(content, headers=headers)
         response["Cache-Control"] = public_cache_control(seconds_left)
-        response["X-Cache"] = "HIT"
+        if settings.CACHE_DEBUG_HEADERS:
+            response["X-Cache"] = "HIT"
         return response
 
     def miss(self, request, response, key, previous, token, own=None):
@@ -628,11 +641,11 @@ class CacheMiddleware:
             response["Cache-Control"] = own or "no-store"
             return response
         keys = surrogate_keys(response) if status == 200 else None
-        valid_until = None
+        valid_until = passed = None
         # Only Publishable items come and go with the clock; unnamed contents may hold some.
         if own is None and (keys is None or any(k.startswith(_scheduled()[2]) for k in keys)):
             try:
-                valid_until = next_transition()
+                valid_until, passed = schedule()
             except Exception:
                 logger.exception("API response cache unavailable")
                 key = None
@@ -651,45 +664,59 @@ class CacheMiddleware:
             response["Surrogate-Key"] = " ".join(keys)
             response["Cache-Tag"] = ",".join(keys)
         etag = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
-        now = int(time.time())
-        stored = key is not None and keys is not None
-        if not stored:
-            last_modified = now
-        elif previous is not None and previous[3] == etag:
-            last_modified = previous[4]
-        else:
-            last_modified = max(now, previous[4] + 1) if previous is not None else now
+        # A view's own date (feeds, sitemaps: their newest item) is kept.
+        dated = (
+            parse_http_date_safe(response["Last-Modified"]) if response.has_header("Last-Modified") else None
+        )
         response["ETag"] = etag
-        response["Last-Modified"] = http_date(last_modified)
-        if stored:
+        last_modified = None
+        if key is not None and keys is not None:
             try:
-                stored = self.store(key, response, etag, last_modified, valid_until, keys, token)
+                last_modified = self.store(
+                    key, response, etag, dated, previous, valid_until, passed, keys, token
+                )
             except Exception:
                 logger.exception("API response cache unavailable")
-                stored = False
+        if last_modified is None:  # not stored: its date says only "not before now", or its own
+            response["Last-Modified"] = http_date(dated or int(timezone.now().timestamp()))
         response["Cache-Control"] = own or public_cache_control(seconds_left)
-        # Without a stored history the date says only "not before now": no 304 from it alone.
-        if _not_modified(request, etag, last_modified if stored else None):
+        if _not_modified(request, etag, last_modified or dated):
             not_modified = HttpResponseNotModified()
             for header in (*CONDITIONAL_HEADERS, "Cache-Control"):
                 if response.has_header(header):
                     not_modified[header] = response[header]
             response = not_modified
-        response["X-Cache"] = "MISS"
+        if settings.CACHE_DEBUG_HEADERS:
+            response["X-Cache"] = "MISS"
         return response
 
-    def store(self, key, response, etag, last_modified, valid_until, keys, token) -> bool:
+    def store(self, key, response, etag, dated, previous, valid_until, passed, keys, token) -> int | None:
+        """Keep the response; return its Last-Modified, or None if it was not kept. The date is
+        the view's own, or when what it shows last changed: the newest version of its keys, the
+        last scheduled transition it may show, the release's start; never the time of a request,
+        which would tell one reader when another asked the same. The same body keeps its date."""
         version_keys = tuple(_version_key(k) for k in keys)
-        found = cache.get_many([*version_keys, GLOBAL_KEY])  # the token last: see the module docstring
+        released = _released("api:release-started")
+        found = cache.get_many([*version_keys, released, GLOBAL_KEY])  # the token last: see the docstring
         if token is None or found.get(GLOBAL_KEY) != token:
-            return False  # something changed while this response was rendered
-        missing = {k: _token() for k in version_keys if k not in found}
+            return None  # something changed while this response was rendered
+        missing = {k: _version() for k in version_keys if k not in found}
+        if released not in found:
+            cache.add(released, int(timezone.now().timestamp()), None)
+            found[released] = cache.get(released) or int(timezone.now().timestamp())
         if missing:
             cache.set_many(missing, VERSION_TIMEOUT)
             found.update(missing)
+        versions = tuple(found[k] for k in version_keys)
+        last_modified = dated or max(found[released], int(passed or 0), *(v[1] for v in versions))
+        if previous is not None and dated is None:
+            if previous[3] == etag:
+                last_modified = previous[4]
+            elif last_modified <= previous[4]:
+                last_modified = previous[4] + 1  # changed, though no key says when: now, or so
+        response["Last-Modified"] = http_date(last_modified)
         headers = dict(response.items())  # Cache-Control is not set yet: it is worked out per hit
         entry_id = _token()
-        versions = tuple(found[k] for k in version_keys)
         entry = (
             entry_id,
             response.content,
@@ -702,7 +729,7 @@ class CacheMiddleware:
         )
         cache.set(key, entry, settings.CACHE_SERVER_TTL)
         _remember(key, entry_id, token)
-        return True
+        return last_modified
 
 
 def _remember(key: str, entry_id: int, token) -> None:

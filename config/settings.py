@@ -65,6 +65,8 @@ CACHE_SERVER_TTL = int(os.environ.get("CACHE_SERVER_TTL") or 600)  # longest a r
 # requests are answered from the database meanwhile (cms/caching.py, RedisCache).
 CACHE_TIMEOUT_SECONDS = float(os.environ.get("CACHE_TIMEOUT_SECONDS") or 0.25)
 CACHE_RETRY_AFTER = float(os.environ.get("CACHE_RETRY_AFTER") or 5)
+# X-Cache: HIT/MISS tells whoever reads it that someone made the same request: for debugging only.
+CACHE_DEBUG_HEADERS = env_bool("CACHE_DEBUG_HEADERS", DEBUG)
 # Cached responses and renderings are kept per release (cms/release.py): by default a digest of the
 # source, so a deploy never serves what older code rendered. Set it (e.g. to the commit) to skip the read.
 RELEASE = os.environ.get("RELEASE") or source_release(BASE_DIR)

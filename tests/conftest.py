@@ -26,9 +26,11 @@ def _immediate_tasks(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_response_cache():
-    """Each test starts with no cached API responses (cms/caching.py), whichever cache is set."""
+def _empty_response_cache(settings):
+    """Each test starts with no cached API responses (cms/caching.py), whichever cache is set, and
+    sees whether a response came from it (X-Cache, off in production)."""
     cache.clear()
+    settings.CACHE_DEBUG_HEADERS = True
 
 
 @pytest.fixture

@@ -595,6 +595,75 @@ def test_feeds_and_sitemaps_get_validators_and_revalidate(api_client, url):
     assert again.status_code == 304
 
 
+FEEDS_AND_SITEMAPS = [
+    "/feeds/rss/",
+    "/feeds/atom/",
+    "/feeds/json/",
+    "/feeds/topics/kursk/rss/",
+    "/sitemap.xml",
+    "/sitemaps/articles.xml",
+    "/sitemaps/topics.xml",
+    "/sitemap-news.xml",
+]
+
+
+@pytest.mark.parametrize("url", FEEDS_AND_SITEMAPS)
+def test_feeds_and_sitemaps_are_kept_in_the_cache_and_purged_by_a_publish(
+    api_client, url, django_assert_max_num_queries
+):
+    topic = TopicFactory(slug="kursk")
+    ArticleFactory(live=True, topics=[topic])
+    first = api_client.get(url)
+    with django_assert_max_num_queries(0):
+        again = api_client.get(url)
+    assert (first["X-Cache"], again["X-Cache"]) == ("MISS", "HIT")
+    assert again.content == first.content and "articles" in again["Surrogate-Key"].split()
+
+    new = ArticleFactory(live=True, topics=[topic], slug="new-from-the-front")
+    after = api_client.get(url)
+
+    assert after["X-Cache"] == "MISS"
+    if "sitemap.xml" not in url and "topics.xml" not in url:  # those list sitemaps, topics
+        assert new.slug.encode() in after.content
+
+
+@pytest.mark.parametrize(
+    "url", ["/feeds/rss/", "/feeds/json/", "/sitemaps/articles.xml", "/sitemap-news.xml"]
+)
+def test_feeds_and_sitemaps_keep_their_own_last_modified_and_revalidate_by_it(api_client, clock, url):
+    article = ArticleFactory(live=True, published_at=clock.now - timedelta(hours=5))
+    type(article).objects.filter(pk=article.pk).update(updated_at=clock.now - timedelta(hours=3))
+    clock.advance(minutes=30)
+    own = http_date((clock.now - timedelta(minutes=30) - timedelta(hours=3)).timestamp())
+
+    first, hit = api_client.get(url), api_client.get(url)
+    revalidated = api_client.get(url, HTTP_IF_MODIFIED_SINCE=own)
+    older = api_client.get(
+        url, HTTP_IF_MODIFIED_SINCE=http_date((clock.now - timedelta(hours=4)).timestamp())
+    )
+
+    assert first["Last-Modified"] == hit["Last-Modified"] == own
+    assert revalidated.status_code == 304 and older.status_code == 200
+
+
+def test_feed_items_name_what_they_show_and_nothing_hidden(api_client):
+    topic, image, author = TopicFactory(), ImageFactory(), AuthorFactory()
+    draft_video = VideoFactory(status=Status.DRAFT)
+    article = ArticleFactory(
+        live=True,
+        topics=[topic],
+        authors=[author],
+        hero_image=image,
+        body_html=f'<p>Text.</p><figure data-embed="video" data-id="{draft_video.pk}"></figure>',
+    )
+    keys = api_client.get("/feeds/rss/")["Surrogate-Key"].split()
+
+    assert {f"article-{article.pk}", f"topic-{topic.pk}", f"author-{author.pk}", f"image-{image.pk}"} <= set(
+        keys
+    )
+    assert f"video-{draft_video.pk}" not in keys
+
+
 # --- A bounded key space -----------------------------------------------------------------------
 def test_parameters_no_view_reads_make_no_new_cache_entry(api_client):
     ArticleFactory(live=True)
@@ -649,3 +718,23 @@ def test_surrogate_keys_name_no_hidden_item(api_client):
     publish(queryset=type(draft_video).objects.filter(pk=draft_video.pk))  # still reaches them
     assert api_client.get("/api/v1/articles/").json()["results"][0]["has_video"] is True
     assert api_client.get(f"/api/v1/articles/{article.slug}/").json()["lead_video"]["id"] == draft_video.pk
+
+
+def test_no_header_tells_a_reader_that_someone_else_asked_the_same(api_client, clock, settings):
+    settings.CACHE_DEBUG_HEADERS = False
+    ArticleFactory(live=True, headline="Ferry crossing resumes at dawn")
+    api_client.get("/api/v1/articles/")  # the site is in use
+    clock.advance(hours=1)
+    asked_before = api_client.get("/api/v1/search/?q=ferry")  # one reader's search
+    clock.advance(hours=1)
+
+    repeated = api_client.get("/api/v1/search/?q=ferry")  # another reader, the same search
+    never_asked = api_client.get("/api/v1/search/?q=dawn")  # a search nobody made before
+
+    assert asked_before.status_code == repeated.status_code == never_asked.status_code == 200
+    assert repeated["Last-Modified"] == never_asked["Last-Modified"] == asked_before["Last-Modified"]
+    assert not {"X-Cache", "Age"} & {*repeated.headers, *never_asked.headers}
+    public = {"ETag", "Last-Modified", "Cache-Control", "Vary", "Surrogate-Key", "Cache-Tag", "Content-Type"}
+    assert {h for h in repeated.headers if h not in public} == {
+        h for h in never_asked.headers if h not in public
+    }
