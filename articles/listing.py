@@ -9,8 +9,8 @@ true: until a write purges one of those keys, a scheduled transition passes (the
 other publishable items), or the release changes.
 
 What differs between requests or changes with no write is filled in per request: the scheme and
-host of image URLs (a marker in the stored text), and a list item's `has_video` (one query for the
-page's lead videos).
+host of image URLs (a marker in the stored text), and a list item's `has_video` (a column of the
+page's query).
 """
 
 import re
@@ -25,17 +25,22 @@ from cms.compiled import CompiledQuery
 from cms.publishing import PUBLISHING_FIELDS
 from cms.representation import ABSOLUTE_PREFIX
 
-from .models import Article, Video
+from .models import Article, has_public_lead_video
 from .serializers import ArticleDetailSerializer, ArticleListSerializer
 
 HOST_MARK = "\x00"  # stands for the scheme and host in stored image URLs
 STORED_HOST_MARK = orjson.dumps(HOST_MARK).decode()[1:-1]  # as it reads inside the JSON text
-LIST_COLUMNS = ("id", "published_at", "updated_at", "lead_video_id")
+LIST_COLUMNS = ("id", "published_at", "lead_video_id", "has_video")
 LIST_ITEMS = Renderings("article-list-item", timed=False)  # what it shows has no schedule
 DETAILS = Renderings("article-detail", timed=True)  # its lead video and related items do
 # The lead queries of the list and the detail, the busiest of the API, compiled once (cms.compiled).
 LIVE_PAGE = CompiledQuery(
-    lambda now: Article.objects.published(now).order_by("-published_at", "-pk").values_list(*LIST_COLUMNS),
+    lambda now: (
+        Article.objects.published(now)
+        .annotate(has_video=has_public_lead_video(now))
+        .order_by("-published_at", "-pk")
+        .values_list(*LIST_COLUMNS)
+    ),
     now=datetime,
 )
 # The detail's row in the columns' model order, as Model.from_db() takes them.
@@ -99,7 +104,8 @@ class LiveArticles:
 
 
 def list_items(rows: Iterable[Article | ListRow], host: str) -> tuple[list[orjson.Fragment], set[str]]:
-    """The page's items (rows with LIST_COLUMNS), ready for orjson, and the keys of what they show.
+    """The page's items (rows with LIST_COLUMNS, `has_video` annotated), ready for orjson, and the
+    keys of what they show.
     A lead video is named only when it is live: changing it purges the articles it leads
     (`keys_changed_by`), which flips their `has_video`."""
     rows = list(rows)
@@ -114,17 +120,10 @@ def list_items(rows: Iterable[Article | ListRow], host: str) -> tuple[list[orjso
         LIST_ITEMS.set_many(made, token)
         stored.update(made)
         rows = [row for row in rows if row.pk in stored]  # not one deleted since the page was read
-    leads = {row.lead_video_id for row in rows if row.lead_video_id is not None}
-    live = (
-        set(Video.objects.published().filter(pk__in=leads).values_list("pk", flat=True)) if leads else set()
-    )
     has_video = {True: ',"has_video":true}', False: ',"has_video":false}'}
-    items = [
-        orjson.Fragment(_serve(stored[row.pk][0], host)[:-1] + has_video[row.lead_video_id in live])
-        for row in rows
-    ]
+    items = [orjson.Fragment(_serve(stored[row.pk][0], host)[:-1] + has_video[row.has_video]) for row in rows]
     keys = {key for row in rows for key in stored[row.pk][1]}
-    keys.update(f"video-{pk}" for pk in live)
+    keys.update(f"video-{row.lead_video_id}" for row in rows if row.has_video)
     return items, keys
 
 

@@ -220,13 +220,7 @@ class Video(Publishable):
 
     class Meta:
         ordering = ["-published_at", "-pk"]
-        indexes = [
-            models.Index(fields=["status", "published_at"]),
-            # The next and last expiry (cms.caching.schedule): few rows have one.
-            models.Index(
-                fields=["status", "expires_at"], condition=Q(expires_at__isnull=False), name="video_expiry"
-            ),
-        ]
+        indexes = [models.Index(fields=["status", "published_at"])]
         permissions = [("publish_video", "Can publish, schedule and unpublish videos")]  # cms/roles.py
 
     def __str__(self):
@@ -241,12 +235,11 @@ class Video(Publishable):
         return None if self.duration is None else int(self.duration.total_seconds())
 
 
-def has_public_lead_video() -> Case:
-    """Whether an article leads with a publicly visible video: its `has_video` (a join, not a
-    subquery: the planner would otherwise scan every video)."""
-    return Case(
-        When(live(timezone.now(), "lead_video__"), then=True), default=False, output_field=BooleanField()
-    )
+def has_public_lead_video(now=None) -> Case:
+    """Whether an article leads with a publicly visible video (now, or at `now`): its `has_video`
+    (a join, not a subquery: the planner would otherwise scan every video)."""
+    now = timezone.now() if now is None else now
+    return Case(When(live(now, "lead_video__"), then=True), default=False, output_field=BooleanField())
 
 
 class ArticleQuerySet(PublishableQuerySet):
@@ -364,13 +357,7 @@ class Article(Publishable):
 
     class Meta:
         ordering = ["-published_at", "-pk"]  # stable order for pagination
-        indexes = [
-            models.Index(fields=["status", "published_at"]),
-            # The next and last expiry (cms.caching.schedule): few rows have one.
-            models.Index(
-                fields=["status", "expires_at"], condition=Q(expires_at__isnull=False), name="article_expiry"
-            ),
-        ]
+        indexes = [models.Index(fields=["status", "published_at"])]
         permissions = [("publish_article", "Can publish, schedule and unpublish articles")]  # cms/roles.py
 
     def __str__(self):

@@ -13,7 +13,7 @@ from topics.serializers import SectionSerializer, TopicSerializer
 from . import listing, search
 from .blocks import referenced_ids
 from .filters import ArticleFilter, SearchFilter, VideoFilter
-from .models import Article, Author, Image, Video, latest_public_content
+from .models import Article, Author, Image, Video, has_public_lead_video, latest_public_content
 from .redirects import SlugRedirectMixin
 from .serializers import (
     ArticleDetailSerializer,
@@ -71,7 +71,11 @@ class ArticleViewSet(
         if self.action != "list":
             return articles.for_detail_api()
         if self._stored_items():
-            return articles.defer(None).only(*listing.LIST_COLUMNS)
+            return (
+                articles.defer(None)
+                .only(*listing.LIST_COLUMNS[:-1], "updated_at")  # updated_at: a cursor may follow it
+                .annotate(has_video=has_public_lead_video())
+            )
         articles = articles.for_api()
         expand = self.get_expand()
         if "lead_video" in expand:

@@ -3,6 +3,8 @@
     probe.py targets        JSON: the URLs the scenarios load (a real article, a busy topic, ...)
     probe.py count SPEC     JSON: SQL queries per request of each URL in SPEC, a JSON list of
                             [name, url, revalidate]; revalidate: send the ETag back (If-None-Match)
+    probe.py writes         JSON: how long saving an article, a topic and an image takes, with the
+                            plans of their queries (each in a transaction rolled back)
 
 Each URL goes once through Django's test client first (warm-up, and for a server-cache hit the
 request that fills the cache), then once more with its queries captured. The environment decides
@@ -13,15 +15,17 @@ import sys
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEEP_PAGE = 500  # of 20 items: the deepest numbered page (cms.pagination.MAX_PAGE_DEPTH)
 
 
 def targets() -> dict:
     from django.db import connection
     from django.db.models import Count
+    from django.test import Client
 
     from articles.models import Article, Video
     from bench.dataset import SEARCH_WORD
-    from topics.models import Topic
+    from topics.models import Section, Topic
 
     # The newest article with everything an article page can show: the detail scenario.
     public_videos = Video.objects.published()
@@ -38,11 +42,21 @@ def targets() -> dict:
         .first()
     )
     topic = Topic.objects.active().annotate(items=Count("articles")).order_by("-items", "pk").first()
+    section = Section.objects.annotate(items=Count("articles")).order_by("-items", "pk").first()
     if article is None or topic is None:
         raise SystemExit("No suitable article or topic: generate the data first (bench/generate.py).")
+    client = Client(raise_request_exception=False)
+    second_page = client.get("/api/v1/articles/?cursor=").json()["next"]
     return {
         "list": "/api/v1/articles/?page_size=20",
         "detail": f"/api/v1/articles/{article.slug}/",
+        "list by topic": f"/api/v1/articles/?topic={topic.slug}",
+        "list by section": f"/api/v1/articles/?section={section.slug}",
+        "list ?fields=": "/api/v1/articles/?fields=id,slug,headline,hero_image",
+        "list ?expand=": "/api/v1/articles/?expand=section,topics,authors",
+        "cursor page": second_page.removeprefix("http://testserver"),
+        "deep page": f"/api/v1/articles/?page={DEEP_PAGE}",
+        "changes": "/api/v1/changes/",
         "topic": f"/api/v1/topics/{topic.slug}/",
         "search": f"/api/v1/search/?q={SEARCH_WORD}",
         "postgresql": connection.cursor().connection.info.parameter_status("server_version")
@@ -66,6 +80,61 @@ def count(spec: list) -> dict:
     return counts
 
 
+def writes() -> dict:
+    """Each write five times, in a transaction rolled back: its median time, its queries, and any
+    sequential scan of the article table among their plans."""
+    import statistics
+    import time
+
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.models import Article, Image
+    from topics.models import Topic
+
+    article = Article.objects.published().order_by("-published_at").first()
+    topic = Topic.objects.active().order_by("pk").first()
+    image = Image.objects.order_by("-pk").first()
+    changes = {
+        "save an article": (article, "standfirst", "A standfirst, rewritten."),
+        "save a topic": (topic, "name", "A renamed topic"),
+        "save an image": (image, "alt_text", "New alt text"),
+    }
+    found = {}
+    for name, (obj, field, value) in changes.items():
+        times, plans = [], []
+        for _ in range(5):
+            obj = type(obj).objects.get(pk=obj.pk)  # as the admin loads it
+            with transaction.atomic():
+                setattr(obj, field, value)
+                with CaptureQueriesContext(connection) as queries:
+                    began = time.perf_counter()
+                    obj.save()
+                    times.append((time.perf_counter() - began) * 1000)
+                for query in queries.captured_queries:
+                    sql = query["sql"]
+                    if sql.lstrip().upper().startswith(("SELECT", "UPDATE", "INSERT", "DELETE")):
+                        with connection.cursor() as cursor:
+                            cursor.execute("EXPLAIN " + sql)
+                            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+                transaction.set_rollback(True)
+        scans = sorted(
+            {
+                line.strip()
+                for plan in plans
+                for line in plan.splitlines()
+                if "Seq Scan on articles_article" in line
+            }
+        )
+        found[name] = {
+            "ms": statistics.median(times),
+            "queries": len(queries),
+            "seq_scans": scans,
+            "plans": plans[: len(queries)],
+        }
+    return found
+
+
 def main(argv: list[str]) -> None:
     sys.path.insert(0, str(PROJECT_DIR))
     from bench.generate import database_url, setup_django
@@ -73,6 +142,8 @@ def main(argv: list[str]) -> None:
     setup_django(database_url())
     if argv[:1] == ["targets"]:
         print(json.dumps(targets()))
+    elif argv[:1] == ["writes"]:
+        print(json.dumps(writes()))
     elif argv[:1] == ["count"] and len(argv) == 2:
         print(json.dumps(count(json.loads(argv[1]))))
     else:

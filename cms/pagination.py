@@ -40,6 +40,10 @@ def bounded_page_size(request, *, default: int, maximum: int, name: str = "page_
     return size
 
 
+# Numbered pages reach this far into a list: an offset costs the database every row before it.
+# Lists with cursor mode go on with `cursor`, whatever their length; a search is narrowed instead.
+MAX_PAGE_DEPTH = 10_000
+
 # Query parameters that change which page or which fields, not which items: they share a count.
 NOT_FILTERS = {"page", "page_size", "cursor", "fields", "expand", "ordering", "format"}
 
@@ -50,7 +54,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 20
     max_page_size = 100
     page_size_query_param = "page_size"
-    page_query_description = "Page number, from 1."
+    page_query_description = (
+        f"Page number, from 1. Numbered pages reach the first {MAX_PAGE_DEPTH:,} items; "
+        "`cursor` goes further."
+    )
     page_size_query_description = f"Items per page, from 1 to {max_page_size}; default {page_size}."
 
     def get_page_size(self, request):
@@ -62,6 +69,16 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self.request = request
         page_size = self.get_page_size(request)
         page_number = _positive_int(request, self.page_query_param, 1)
+        if (page_number - 1) * page_size >= MAX_PAGE_DEPTH:
+            raise ValidationError(
+                {
+                    self.page_query_param: [
+                        f"Numbered pages reach the first {MAX_PAGE_DEPTH:,} items (page "
+                        f"{MAX_PAGE_DEPTH // page_size} at this page size); read further with `cursor`, "
+                        "or narrow the list with filters."
+                    ]
+                }
+            )
         paginator = self.django_paginator_class(queryset, page_size)
         paginator.count = self._count(queryset, request, view)
         try:

@@ -235,3 +235,17 @@ def test_schema_documents_cursor_mode(api_client):
         properties = schema["components"]["schemas"][envelope.rsplit("/", 1)[1]]["properties"]
         assert {"count", "next", "previous", "next_cursor", "results"} <= set(properties)
         assert all(definition.get("description") for definition in properties.values())
+
+
+@pytest.mark.parametrize("url", ["/api/v1/articles/", "/api/v1/videos/", "/api/v1/search/?q=x"])
+def test_numbered_pages_stop_at_ten_thousand_items_and_say_how_to_go_on(api_client, url):
+    joiner = "&" if "?" in url else "?"
+    response = api_client.get(f"{url}{joiner}page=501")
+    deepest = api_client.get(f"{url}{joiner}page=500")
+    larger = api_client.get(f"{url}{joiner}page=101&page_size=100")
+
+    assert response.status_code == larger.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    error = response.json()["errors"][0]
+    assert error["parameter"] == "page" and "10,000" in error["detail"] and "cursor" in error["detail"]
+    assert deepest.status_code == 404  # allowed, but there are not that many items here
