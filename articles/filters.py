@@ -181,17 +181,21 @@ class ContentFilter(django_filters.FilterSet):
         return search.search(queryset, value)
 
     def filter_topic(self, queryset, name, slugs):
-        # Subqueries rather than joins: an item tagged with several of the topics stays one row.
+        # The active topics' ids first (one small query), so that the planner knows how common
+        # each is and can walk the newest items checking their tags, rather than gather every
+        # item of a busy topic and sort them. Subqueries rather than joins: an item tagged with
+        # several of the topics stays one row.
         topics = queryset.model._meta.get_field("topics")
-        tags = topics.remote_field.through.objects.filter(
-            **{topics.m2m_field_name(): OuterRef("pk"), f"{topics.m2m_reverse_field_name()}__is_active": True}
-        )
-        topic_slug = f"{topics.m2m_reverse_field_name()}__slug"
+        found = dict(topics.related_model.objects.active().filter(slug__in=slugs).values_list("slug", "pk"))
+        tags = topics.remote_field.through.objects.filter(**{topics.m2m_field_name(): OuterRef("pk")})
+        topic_id = f"{topics.m2m_reverse_field_name()}_id"
         if self.form.cleaned_data.get("topic_match") == "all":
-            for slug in slugs:
-                queryset = queryset.filter(Exists(tags.filter(**{topic_slug: slug})))
+            if len(found) < len(set(slugs)):
+                return queryset.none()  # an unknown or inactive topic tags nothing
+            for pk in found.values():
+                queryset = queryset.filter(Exists(tags.filter(**{topic_id: pk})))
             return queryset
-        return queryset.filter(Exists(tags.filter(**{f"{topic_slug}__in": slugs})))
+        return queryset.filter(Exists(tags.filter(**{f"{topic_id}__in": list(found.values())})))
 
     def filter_nothing(self, queryset, name, value):
         return queryset  # a modifier of another filter, which reads it

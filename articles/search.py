@@ -22,7 +22,7 @@ from operator import add, or_
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connections
 from django.db.models import Case, F, FloatField, Q, QuerySet, TextField, Value, When
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Left
 
 from cms.ordering import RANK
 
@@ -30,6 +30,7 @@ MAX_LENGTH = 200
 CONFIG = "english"
 RANK_WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2}  # ts_rank's defaults; the fallback ranks alike
 SNIPPET_CHARS = 240
+SNIPPET_SOURCE_CHARS = 3000  # of the body, where a snippet may come from
 # ts_headline marks matches with these (private-use characters that text never holds), so that
 # the snippet can be HTML-escaped first and the marks turned into <mark> tags afterwards.
 MARK_START, MARK_STOP = "\ue000", "\ue001"
@@ -113,7 +114,9 @@ def load(rows, q: str, sources: dict[str, QuerySet]) -> list:
         queryset = sources[kind].filter(pk__in=pks).order_by()
         # Annotations read the text in SQL, so the sources may leave the long fields unloaded.
         summary, body = _body_fields(queryset.model)
-        text = Concat(summary, Value("\n"), body, output_field=TextField())
+        # The snippet comes from the summary and the start of the body: re-reading whole bodies
+        # was most of a search's cost.
+        text = Concat(summary, Value("\n"), Left(body, SNIPPET_SOURCE_CHARS), output_field=TextField())
         if is_postgresql(queryset):
             queryset = queryset.annotate(search_headline=_headline(text, q))
         else:

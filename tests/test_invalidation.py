@@ -91,3 +91,22 @@ def test_the_release_changes_with_any_source_file(tmp_path):
     assert second != first
     (tmp_path / "app" / "templates" / "feed.xml").write_text("<rss version='2.0'/>")
     assert source_release(tmp_path) not in (first, second)
+
+
+def test_renaming_a_busy_topic_purges_its_key_not_every_item_tagged(
+    api_client, django_assert_max_num_queries
+):
+    topic = TopicFactory(name="Before")
+    articles = [ArticleFactory(live=True, topics=[topic]) for _ in range(3)]
+    api_client.get(f"/api/v1/articles/{articles[0].slug}/")
+    topic = type(topic).objects.get(pk=topic.pk)
+
+    topic.name = "After"
+    with django_assert_max_num_queries(2):  # the row, the next scheduled change: not what it is on
+        topic.save()
+    assert api_client.get(f"/api/v1/articles/{articles[0].slug}/").json()["topics"][0]["name"] == "After"
+
+    topic.is_active = False  # hidden: every item tagged with it changes, named or not
+    with django_assert_max_num_queries(4):  # and the articles and videos tagged with it
+        topic.save()
+    assert api_client.get(f"/api/v1/articles/{articles[1].slug}/").json()["topics"] == []

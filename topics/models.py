@@ -56,3 +56,13 @@ class Topic(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.was_active = self.is_active
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        topic = super().from_db(db, field_names, values)
+        topic.was_active = topic.__dict__.get("is_active")  # to tell whether a save shows or hides it
+        return topic
