@@ -232,6 +232,7 @@ def indexes_built_after(*models) -> Iterator[None]:
     yield
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # CREATE INDEX refuses pending FK checks
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")  # sorts in memory: a GIN index above all
         for _, definition in indexes:
             cursor.execute(definition)
 
