@@ -32,6 +32,7 @@ sys.path.insert(0, str(PROJECT_DIR))
 from bench.generate import database_url  # noqa: E402  (after the path is set, as a script)
 
 TIMEOUT = 2  # seconds: a slower response counts as an error (wrk's default, made explicit)
+SECRET_KEY = secrets.token_urlsafe(50)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/7"  # emptied before each phase
 # Ratios to the bare view that issue 9 asks for; "cold list" must beat the plain-DRF baseline.
 TARGETS = {
@@ -53,8 +54,12 @@ TARGETS = {
 }
 PHASES = {
     "cold": "nothing cached anywhere (a dummy cache): every response, rendering and count made anew",
-    "after a purge": "Redis, server-side response cache off (`RESPONSE_CACHE=0`): as right after a "
-    "purge, with the per-item renderings and counts kept",
+    "first reads": "Redis, server-side response cache off, and each process forgets before every "
+    "request what it has read from the cache (bench/forget.py): as the first request after a purge, "
+    "which checks every rendering and count it uses against Redis",
+    "after a purge": "Redis, server-side response cache off (`RESPONSE_CACHE=0`): every request is "
+    "built as after a purge, from the per-item renderings and counts kept in the cache, which each "
+    "process has read once since",
     "cached": "Redis, server-side response cache on",
 }
 
@@ -84,13 +89,14 @@ def server_env(phase: str) -> dict:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECRET_KEY": SECRET_KEY,  # one per run: the probe's cursors must be valid for the server
         "ALLOWED_HOSTS": "127.0.0.1,testserver",  # testserver: probe.py's test client
         "DATABASE_URL": database_url(),
         "BENCH_DATABASE_URL": database_url(),
         "SECURE_SSL_REDIRECT": "0",
         "REDIS_URL": "" if phase == "cold" else REDIS_URL,
         "BENCH_COLD": "1" if phase == "cold" else "0",
+        "BENCH_FORGET": "1" if phase == "first reads" else "0",
         "RESPONSE_CACHE": "1" if phase == "cached" else "0",
         "LOG_LEVEL": "WARNING",
     }
@@ -371,6 +377,11 @@ def scenarios_of(targets: dict) -> list[list[Scenario]]:
             Scenario("plain DRF list", "/bench/drf-articles/", "cold"),
             Scenario("cold list", targets["list"], "cold"),
             Scenario("cold detail", targets["detail"], "cold"),
+        ],
+        [
+            bare("first reads"),
+            Scenario("first list", targets["list"], "first reads"),
+            Scenario("first detail", targets["detail"], "first reads"),
         ],
         [
             bare("after a purge"),

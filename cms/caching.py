@@ -39,6 +39,7 @@ entry's keys while nothing has changed since it last did, and it stops an entry 
 when anything changed while it was being rendered.
 """
 
+import contextvars
 import functools
 import hashlib
 import logging
@@ -80,6 +81,52 @@ CONDITIONAL_HEADERS = ("ETag", "Last-Modified", "Vary", "Surrogate-Key", "Cache-
 
 # Per process: entries whose key versions were checked while the global token was as noted.
 _checked: dict[str, tuple[int, object]] = {}
+# Per process: renderings, counts and the schedule as read from the cache while the global token
+# was as noted, with the time they are good until. While the token is unchanged nothing was
+# purged, so they are still what the cache holds: a request reads the token once and the rest
+# from here. (The same rule, not another one: a purge changes the token.)
+_memo: dict[str, tuple[object, object, float | None]] = {}
+MEMO_SIZE = 20_000
+_request_token: contextvars.ContextVar = contextvars.ContextVar("request_token", default=None)
+_UNREAD = object()
+
+
+def _current_token():
+    """The global token, read once per request (None outside one, or when the cache is down:
+    then nothing is remembered)."""
+    token = _request_token.get()
+    if token is _UNREAD:
+        token = _global_token()
+        _request_token.set(token)
+    return token
+
+
+def _global_token(found: dict | None = None):
+    """The global token, made if the cache has none yet (None if the cache does not answer)."""
+    token = cache.get(GLOBAL_KEY) if found is None else found.get(GLOBAL_KEY)
+    if token is None:
+        cache.add(GLOBAL_KEY, _token(), None)
+        token = cache.get(GLOBAL_KEY)
+    return token
+
+
+def _recall(name: str):
+    token = _current_token()
+    found = _memo.get(name)
+    if token is None or found is None or found[0] != token:
+        return None
+    if found[2] is not None and found[2] <= timezone.now().timestamp():
+        return None
+    return found
+
+
+def _remember_value(name: str, value, until: float | None, token=None) -> None:
+    token = token if token is not None else _current_token()
+    if token is None:
+        return
+    if len(_memo) >= MEMO_SIZE:
+        _memo.clear()
+    _memo[name] = (token, value, until)
 
 
 # --- Naming what a response contains -----------------------------------------------------------
@@ -388,14 +435,19 @@ def _refresh_schedule() -> tuple[float | None, float | None]:
 def schedule() -> tuple[float | None, float | None]:
     """The next and the last scheduled transition (timestamps), kept in the cache while no
     Publishable item changes and the next is ahead."""
+    if (remembered := _recall(SCHEDULE_KEY)) is not None:
+        return remembered[1]
     version_keys = _schedule_version_keys()
     found = cache.get_many([SCHEDULE_KEY, *version_keys])
     if (stored := found.get(SCHEDULE_KEY)) is not None:
         ahead, passed, versions = stored
         current = tuple(found.get(key) for key in version_keys)
         if versions == current and (ahead is None or ahead > timezone.now().timestamp()):
+            _remember_value(SCHEDULE_KEY, (ahead, passed), ahead)
             return ahead, passed
-    return _refresh_schedule()
+    ahead, passed = _refresh_schedule()
+    _remember_value(SCHEDULE_KEY, (ahead, passed), ahead)
+    return ahead, passed
 
 
 def next_transition() -> float | None:
@@ -421,15 +473,19 @@ def cached_value(name: str, keys: list[str] | tuple[str, ...], compute):
     """`compute()`, kept in the cache while none of `keys` changes and no scheduled transition
     passes: for what is dear to work out and changes only with the content (a list's count)."""
     name = _released(name)
+    if (remembered := _recall(name)) is not None:
+        return remembered[1]
     version_keys = tuple(_version_key(key) for key in keys)
     found = cache.get_many([name, *version_keys])
     stored = found.get(name)
     if stored is not None and _valid(stored, found, timezone.now().timestamp()):
+        _remember_value(name, stored[0], stored[-1])
         return stored[0]
     versions = _current_versions(version_keys)  # before computing: a change meanwhile shows
     value = compute()
     until = next_transition() if not _scheduled()[1].isdisjoint(keys) else None
     cache.set(name, (value, version_keys, versions, until), settings.CACHE_SERVER_TTL)
+    _remember_value(name, value, until)
     return value
 
 
@@ -448,13 +504,25 @@ class Renderings:
 
     def get_many(self, pks: Iterable) -> tuple[dict, object]:
         """The valid renderings of `pks` as {pk: (text, keys)}, and the token to store new ones with."""
-        names = {self._name(pk): pk for pk in pks}
+        names, valid = {}, {}
+        for pk in pks:
+            name = self._name(pk)
+            if (remembered := _recall(name)) is not None:
+                valid[pk] = remembered[1]
+            else:
+                names[name] = pk
+        if not names:
+            return valid, _current_token()
         found = cache.get_many([*names, GLOBAL_KEY])
-        token = found.pop(GLOBAL_KEY, None)
+        token = _global_token(found)
+        found.pop(GLOBAL_KEY, None)
         version_keys = {key for stored in found.values() for key in stored[2]}
         current = cache.get_many(list(version_keys)) if version_keys else {}
         now = timezone.now().timestamp()
-        valid = {names[name]: stored[:2] for name, stored in found.items() if _valid(stored, current, now)}
+        for name, stored in found.items():
+            if _valid(stored, current, now):
+                valid[names[name]] = stored[:2]
+                _remember_value(name, stored[:2], stored[-1], token)
         return valid, token
 
     def set_many(self, renderings: dict, token) -> None:
@@ -470,6 +538,8 @@ class Renderings:
             cache.set_many(missing, VERSION_TIMEOUT)
             found.update(missing)
         until = next_transition() if self.timed else None
+        for pk, rendering in renderings.items():
+            _remember_value(self._name(pk), rendering, until, token)
         cache.set_many(
             {
                 self._name(pk): (
@@ -586,6 +656,13 @@ class CacheMiddleware:
             or path.startswith(UNCACHED_PATH)
         ):
             return self.get_response(request)
+        reset = _request_token.set(_UNREAD)
+        try:
+            return self.serve(request)
+        finally:
+            _request_token.reset(reset)
+
+    def serve(self, request):
         cookie = settings.SESSION_COOKIE_NAME in request.COOKIES
         credentials = cookie or "HTTP_AUTHORIZATION" in request.META
         key = entry = token = None
@@ -593,12 +670,13 @@ class CacheMiddleware:
             key = _cache_key(request)
             try:
                 found = cache.get_many([key, GLOBAL_KEY])
-                entry, token = found.get(key), found.get(GLOBAL_KEY)
-                if token is None:
-                    cache.add(GLOBAL_KEY, _token(), None)
-                    token = cache.get(GLOBAL_KEY)
-                elif entry is not None and (response := self.hit(request, key, entry, token)) is not None:
-                    return response
+                entry, token = found.get(key), _global_token(found)
+                _request_token.set(token)
+                made = GLOBAL_KEY not in found  # then the entry predates every process's checks
+                if entry is not None and not made:
+                    response = self.hit(request, key, entry, token)
+                    if response is not None:
+                        return response
             except Exception:
                 logger.exception("API response cache unavailable")
                 key = None
@@ -772,6 +850,7 @@ class _Breaker:
             self.down_until = 0.0
             logger.warning("Cache available again")
             _checked.clear()  # checked before the outage: check again, against the purges below
+            _memo.clear()
             _replay_pending_purges()
 
 
