@@ -47,6 +47,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import unquote_plus
 
 from django.conf import settings
@@ -54,12 +55,12 @@ from django.core.cache import cache
 from django.core.cache.backends import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models, transaction
-from django.db.models import Max, Min, Value
+from django.db import connections, models, router, transaction
 from django.db.models.signals import m2m_changed, post_save, pre_delete
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import get_resolver
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
 
 from .publishing import PUBLISHING_FIELDS, Publishable, Status
@@ -396,20 +397,43 @@ def _relations_changed(sender, instance, action, reverse, model, pk_set, **kwarg
 # --- Scheduled transitions ---------------------------------------------------------------------
 def _transitions() -> tuple:
     """The next instant a Publishable item goes live or expires with no write, and the last such
-    instant that has passed: one query, on indexes."""
+    instant that has passed: one query of scalar subqueries, each the first row of an index
+    (ORDER BY ... LIMIT 1), not an aggregate over every row before or after now."""
     now = timezone.now()
-    parts = []
+    parts = []  # (ahead, sql, params)
     for model in _scheduled()[0]:
-        published = model.objects.filter(status=Status.PUBLISHED).order_by().values("status")
+        published = model.objects.filter(status=Status.PUBLISHED)
         for field in ("published_at", "expires_at"):
-            ahead = published.filter(**{f"{field}__gt": now}).annotate(at=Min(field), ahead=Value(True))
-            passed = published.filter(**{f"{field}__lte": now}).annotate(at=Max(field), ahead=Value(False))
-            parts += [ahead.values_list("ahead", "at"), passed.values_list("ahead", "at")]
-    rows = [(ahead, at) for ahead, at in parts[0].union(*parts[1:], all=True) if at is not None]
+            ahead = published.filter(**{f"{field}__gt": now}).order_by(field)
+            passed = published.filter(**{f"{field}__lte": now}).order_by(f"-{field}")
+            for is_ahead, queryset in ((True, ahead), (False, passed)):
+                sql, params = queryset.values_list(field, flat=True)[:1].query.sql_with_params()
+                parts.append((is_ahead, sql, params))
+    if not parts:
+        return None, None
+    model = _scheduled()[0][0]
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(f"({sql})" for _, sql, _ in parts),
+            [p for *_, params in parts for p in params],
+        )
+        row = cursor.fetchone()
+    instants = [
+        (is_ahead, _as_datetime(at, cursor.db)) for (is_ahead, _, _), at in zip(parts, row, strict=True) if at
+    ]
     return (
-        min((at for ahead, at in rows if ahead), default=None),
-        max((at for ahead, at in rows if not ahead), default=None),
+        min((at for ahead, at in instants if ahead), default=None),
+        max((at for ahead, at in instants if not ahead), default=None),
     )
+
+
+def _as_datetime(value, connection) -> datetime:
+    """A timestamp as the database returned it from a raw query (SQLite gives text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
 
 
 def _schedule_version_keys() -> list[str]:
