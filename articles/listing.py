@@ -31,17 +31,24 @@ from .serializers import ArticleDetailSerializer, ArticleListSerializer
 HOST_MARK = "\x00"  # stands for the scheme and host in stored image URLs
 STORED_HOST_MARK = orjson.dumps(HOST_MARK).decode()[1:-1]  # as it reads inside the JSON text
 LIST_COLUMNS = ("id", "published_at", "lead_video_id", "has_video")
-LIST_ITEMS = Renderings("article-list-item", timed=False)  # what it shows has no schedule
-DETAILS = Renderings("article-detail", timed=True)  # its lead video and related items do
+TIMED_EXPANSIONS = {"lead_video", "related"}  # shown while live: they come and go with the clock
 # The lead queries of the list and the detail, the busiest of the API, compiled once (cms.compiled).
+# The page is found in the index alone (live_index), however deep, and only its rows are joined to
+# their lead videos.
 LIVE_PAGE = CompiledQuery(
-    lambda now: (
-        Article.objects.published(now)
+    lambda now, start, size: (
+        Article.objects.filter(
+            pk__in=Article.objects.published(now)
+            .order_by("-published_at", "-pk")
+            .values("pk")[start : start + size]
+        )
         .annotate(has_video=has_public_lead_video(now))
         .order_by("-published_at", "-pk")
         .values_list(*LIST_COLUMNS)
     ),
     now=datetime,
+    start=int,
+    size=int,
 )
 # The detail's row in the columns' model order, as Model.from_db() takes them.
 DETAIL_ROW_FIELDS = [
@@ -99,29 +106,57 @@ class LiveArticles:
         start, stop = index.start or 0, index.stop
         if index.step is not None or stop is None:
             raise TypeError("LiveArticles takes slices with a stop and no step.")
-        rows = LIVE_PAGE.rows(limit=max(stop - start, 0), offset=start, now=self.now)
+        rows = LIVE_PAGE.rows(now=self.now, start=start, size=max(stop - start, 0))
         return [ListRow(values) for values in rows]
 
 
-def list_items(rows: Iterable[Article | ListRow], host: str) -> tuple[list[orjson.Fragment], set[str]]:
+def _renderings(kind: str, expand: frozenset[str], timed: bool) -> Renderings:
+    """The renderings of one shape: each `?expand=` choice is a shape of its own."""
+    name = "+".join([kind, *sorted(expand)])
+    if name not in _RENDERINGS:
+        _RENDERINGS[name] = Renderings(name, timed=timed or bool(expand & TIMED_EXPANSIONS))
+    return _RENDERINGS[name]
+
+
+_RENDERINGS: dict[str, Renderings] = {}
+
+
+def _chosen(text: str, fields: set[str] | None) -> orjson.Fragment | dict:
+    """A served item, whole or with only the `?fields=` chosen."""
+    if not fields:
+        return orjson.Fragment(text)
+    return {name: value for name, value in orjson.loads(text).items() if name in fields}
+
+
+def list_items(
+    rows: Iterable[Article | ListRow],
+    host: str,
+    expand: frozenset[str] = frozenset(),
+    fields: set[str] | None = None,
+) -> tuple[list[orjson.Fragment | dict], set[str]]:
     """The page's items (rows with LIST_COLUMNS, `has_video` annotated), ready for orjson, and the
     keys of what they show.
     A lead video is named only when it is live: changing it purges the articles it leads
     (`keys_changed_by`), which flips their `has_video`."""
     rows = list(rows)
-    stored, token = LIST_ITEMS.get_many(row.pk for row in rows)
+    renderings = _renderings("article-list-item", expand, timed=False)
+    stored, token = renderings.get_many(row.pk for row in rows)
     missing = [row.pk for row in rows if row.pk not in stored]
     if missing:
+        articles = Article.objects.for_api()
+        articles = articles.with_lead_video() if "lead_video" in expand else articles
+        articles = articles.with_related() if "related" in expand else articles
+        context = {ABSOLUTE_PREFIX: HOST_MARK, "expand": expand}
         made = {}
-        for article in Article.objects.for_api().filter(pk__in=missing):
-            data = ArticleListSerializer(context={ABSOLUTE_PREFIX: HOST_MARK}).represent(article)
+        for article in articles.filter(pk__in=missing):
+            data = ArticleListSerializer(context=context).represent(article)
             del data["has_video"]  # follows the lead video's publishing times: filled in below
             made[article.pk] = (orjson.dumps(data).decode(), sorted(keys_of([article])))
-        LIST_ITEMS.set_many(made, token)
+        renderings.set_many(made, token)
         stored.update(made)
         rows = [row for row in rows if row.pk in stored]  # not one deleted since the page was read
     has_video = {True: ',"has_video":true}', False: ',"has_video":false}'}
-    items = [orjson.Fragment(_serve(stored[row.pk][0], host)[:-1] + has_video[row.has_video]) for row in rows]
+    items = [_chosen(_serve(stored[row.pk][0], host)[:-1] + has_video[row.has_video], fields) for row in rows]
     keys = {key for row in rows for key in stored[row.pk][1]}
     keys.update(f"video-{row.lead_video_id}" for row in rows if row.has_video)
     return items, keys
@@ -135,17 +170,24 @@ def find(slug: str) -> Article | None:
     return Article.from_db(Article.objects.db, DETAIL_ROW_FIELDS, rows[0]) if rows else None
 
 
-def detail(row: Article, host: str, context: dict) -> tuple[orjson.Fragment, list[str]]:
+def detail(
+    row: Article,
+    host: str,
+    context: dict,
+    expand: frozenset[str] = frozenset(),
+    fields: set[str] | None = None,
+) -> tuple[orjson.Fragment | dict, list[str]]:
     """The detail of the live article `row`, and the keys of what it shows."""
-    stored, token = DETAILS.get_many([row.pk])
+    renderings = _renderings("article-detail", expand, timed=True)  # its lead video and related items
+    stored, token = renderings.get_many([row.pk])
     if row.pk not in stored:
         from .views import embed_keys, load_body_embeds
 
         article = Article.objects.for_detail_api().get(pk=row.pk)
         embeds = load_body_embeds([article])
-        context = {**context, ABSOLUTE_PREFIX: HOST_MARK, "embeds": embeds}
+        context = {**context, ABSOLUTE_PREFIX: HOST_MARK, "embeds": embeds, "expand": expand, "fields": None}
         data = ArticleDetailSerializer(context=context).represent(article)
         stored[row.pk] = (orjson.dumps(data).decode(), sorted(keys_of([article]) | embed_keys(embeds)))
-        DETAILS.set_many(stored, token)
+        renderings.set_many(stored, token)
     text, keys = stored[row.pk]
-    return orjson.Fragment(_serve(text, host)), list(keys)
+    return _chosen(_serve(text, host), fields), list(keys)

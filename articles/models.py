@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import BooleanField, Case, F, Prefetch, Q, When
 from django.utils import timezone
 
-from cms.publishing import PUBLISHING_FIELDS, Publishable, PublishableQuerySet, live
+from cms.publishing import PUBLISHING_FIELDS, Publishable, PublishableQuerySet, live, live_index
 from topics.models import Topic
 
 from .blocks import plain_text
@@ -220,7 +220,7 @@ class Video(Publishable):
 
     class Meta:
         ordering = ["-published_at", "-pk"]
-        indexes = [models.Index(fields=["status", "published_at"])]
+        indexes = [live_index("video", include=["expires_at"])]
         permissions = [("publish_video", "Can publish, schedule and unpublish videos")]  # cms/roles.py
 
     def __str__(self):
@@ -357,7 +357,7 @@ class Article(Publishable):
 
     class Meta:
         ordering = ["-published_at", "-pk"]  # stable order for pagination
-        indexes = [models.Index(fields=["status", "published_at"])]
+        indexes = [live_index("article", include=["expires_at", "lead_video_id"])]
         permissions = [("publish_article", "Can publish, schedule and unpublish articles")]  # cms/roles.py
 
     def __str__(self):

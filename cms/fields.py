@@ -35,10 +35,16 @@ class FieldSelectionMixin:
             )
         return self._expand
 
+    def get_fields(self) -> set[str] | None:
+        """The `?fields=` chosen; None for every field."""
+        if not hasattr(self, "_fields"):
+            self._fields = _names(self.request, "fields", self.selectable_fields())
+        return self._fields
+
     def get_serializer_context(self):
         context = super().get_serializer_context()
         if getattr(self, "request", None) is not None and getattr(self, "swagger_fake_view", False) is False:
-            context["fields"] = _names(self.request, "fields", self.selectable_fields())
+            context["fields"] = self.get_fields()
             context["expand"] = self.get_expand()
         return context
 

@@ -1,9 +1,11 @@
-"""Stored list items (articles.listing): a list served from them is the same as one built from
-the relations, and every write that changes what an item shows changes the list."""
+"""Stored renderings (articles.listing): a list or detail served from them, in every shape
+(`?expand=`, `?fields=`), is the same as one built from the relations with nothing stored, and
+every write that changes what an item shows changes it."""
 
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.utils.urls import remove_query_param
 
@@ -28,6 +30,12 @@ def listed(api_client, query=""):
     return {item["slug"]: item for item in api_client.get(f"/api/v1/articles/?{query}").json()["results"]}
 
 
+def built(api_client, query=""):
+    """The list as made from the relations: nothing stored."""
+    cache.clear()
+    return listed(api_client, query)
+
+
 def test_stored_items_equal_items_built_from_the_relations(api_client):
     topics, authors = TopicFactory.create_batch(2), AuthorFactory.create_batch(2)
     ArticleFactory(
@@ -38,10 +46,11 @@ def test_stored_items_equal_items_built_from_the_relations(api_client):
 
     first = listed(api_client)
     stored = listed(api_client)
-    built = listed(api_client, f"fields={DEFAULT_FIELDS}")  # ?fields= takes the general path
 
-    assert first == stored == built
+    assert first == stored == listed(api_client, f"fields={DEFAULT_FIELDS}")
     assert sorted(item["has_video"] for item in stored.values()) == [False, False, True]
+    for query in ("expand=section,topics,authors,lead_video,related", "fields=slug,has_video,topics"):
+        assert listed(api_client, query) == listed(api_client, query) == built(api_client, query)
 
 
 def test_image_urls_use_the_host_of_each_request(api_client, settings):
@@ -70,6 +79,14 @@ def test_has_video_follows_the_lead_videos_schedule_with_no_write(api_client, mo
 
 
 @pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "expand=section,topics,authors,lead_video",
+        "fields=slug,headline,section,topics,authors,hero_image",
+    ],
+)
+@pytest.mark.parametrize(
     "change",
     [
         "article headline",
@@ -85,7 +102,7 @@ def test_has_video_follows_the_lead_videos_schedule_with_no_write(api_client, mo
         "image deleted",
     ],
 )
-def test_every_change_to_what_an_item_shows_reaches_the_list(api_client, change):
+def test_every_change_to_what_an_item_shows_reaches_the_list(api_client, change, query):
     topic, author, section, image = (
         TopicFactory(name="Old"),
         AuthorFactory(name="Old"),
@@ -93,7 +110,8 @@ def test_every_change_to_what_an_item_shows_reaches_the_list(api_client, change)
         ImageFactory(),
     )
     article = ArticleFactory(live=True, topics=[topic], authors=[author], section=section, hero_image=image)
-    before = listed(api_client)[article.slug]
+    before = listed(api_client, query)[article.slug]
+    assert listed(api_client, query)[article.slug] == before  # stored
 
     if change == "article headline":
         article.headline = "New"
@@ -124,13 +142,18 @@ def test_every_change_to_what_an_item_shows_reaches_the_list(api_client, change)
     elif change == "image deleted":
         image.delete()
 
-    after = listed(api_client)[article.slug]
+    after = listed(api_client, query)[article.slug]
     assert after != before
-    assert after == listed(api_client, f"fields={DEFAULT_FIELDS}")[article.slug]
+    assert after == built(api_client, query)[article.slug]
 
 
 def detail(api_client, article, query=""):
     return api_client.get(f"/api/v1/articles/{article.slug}/?{query}").json()
+
+
+def built_detail(api_client, article, query=""):
+    cache.clear()
+    return detail(api_client, article, query)
 
 
 def test_stored_detail_equals_the_detail_built_from_the_relations(api_client):
@@ -153,7 +176,12 @@ def test_stored_detail_equals_the_detail_built_from_the_relations(api_client):
         detail(api_client, article)
         == detail(api_client, article)
         == detail(api_client, article, f"fields={fields}")
+        == built_detail(api_client, article)
     )
+    chosen = detail(api_client, article, "fields=slug,lead_video,body_html&expand=authors")
+    assert chosen == built_detail(api_client, article, "fields=slug,lead_video,body_html&expand=authors")
+    assert set(chosen) == {"slug", "lead_video", "body_html"}
+    assert chosen["lead_video"]["slug"] == video.slug
 
 
 @pytest.mark.parametrize(
@@ -180,8 +208,7 @@ def test_every_change_to_what_a_detail_shows_reaches_it(api_client, change):
 
     after = detail(api_client, article)
     assert after != before
-    fields = ",".join(before)
-    assert after == detail(api_client, article, f"fields={fields}")  # as built from the relations
+    assert after == built_detail(api_client, article)
 
 
 def test_a_stored_detail_is_made_again_when_a_scheduled_item_goes_live(api_client, monkeypatch):
@@ -272,5 +299,6 @@ def test_text_with_escapes_stays_valid_json_and_equal_to_the_built_shape(api_cli
         assert item["standfirst"] == text and item["headline"] == f"Headline {text}"
         assert item["hero_image"]["url"].startswith("http://testserver/media/")
         assert item == listed(api_client, f"fields={DEFAULT_FIELDS}")[article.slug]
+        assert listed(api_client, "expand=authors")[article.slug]["standfirst"] == text
         shown = detail(api_client, article)
         assert shown["standfirst"] == text and shown["hero_image"]["url"].startswith("http://testserver/")

@@ -163,8 +163,9 @@ def test_expanding_everything_keeps_a_fixed_number_of_queries(api_client, django
         )
         RelatedContentFactory(article=article, target_video=VideoFactory(live=True))
 
-    # count, page (with section, hero image and lead video), topics, authors, related
-    with django_assert_max_num_queries(5):
+    # count, page; rendering the items: articles (with section, hero image and lead video), topics,
+    # authors, related
+    with django_assert_max_num_queries(6):
         response = api_client.get("/api/v1/articles/?expand=section,topics,authors,lead_video,related")
 
     assert len(response.json()["results"]) == 20
