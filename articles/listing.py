@@ -25,8 +25,9 @@ from cms.compiled import CompiledQuery
 from cms.publishing import PUBLISHING_FIELDS
 from cms.representation import ABSOLUTE_PREFIX
 
-from .models import Article, has_public_lead_video
+from .models import Article, Video, has_public_lead_video
 from .serializers import ArticleDetailSerializer, ArticleListSerializer
+from .teasers import teaser_data
 
 HOST_MARK = "\x00"  # stands for the scheme and host in stored image URLs
 STORED_HOST_MARK = orjson.dumps(HOST_MARK).decode()[1:-1]  # as it reads inside the JSON text
@@ -160,6 +161,40 @@ def list_items(
     keys = {key for row in rows for key in stored[row.pk][1]}
     keys.update(f"video-{row.lead_video_id}" for row in rows if row.has_video)
     return items, keys
+
+
+# --- Teaser cards (the latest of a topic, a section, an author) --------------------------------
+TEASERS = {
+    "article": (Article, Renderings("article-teaser", timed=False)),
+    "video": (Video, Renderings("video-teaser", timed=False)),
+}
+
+
+def teaser_cards(refs: Iterable[tuple[str, int]], host: str) -> tuple[list[dict], set[str]]:
+    """The teaser cards of the items `refs` names (("article" or "video", id), publicly visible when
+    they were found), in order, and the keys of what they show."""
+    refs = list(refs)
+    stored = {}
+    for kind, (model, renderings) in TEASERS.items():
+        pks = [pk for of_kind, pk in refs if of_kind == kind]
+        if not pks:
+            continue
+        found, token = renderings.get_many(pks)
+        missing = [pk for pk in pks if pk not in found]
+        if missing:
+            made = {
+                item.pk: (
+                    orjson.dumps(teaser_data(item, {ABSOLUTE_PREFIX: HOST_MARK})).decode(),
+                    sorted(keys_of([item])),
+                )
+                for item in model.objects.teasers().filter(pk__in=missing)
+            }
+            renderings.set_many(made, token)
+            found.update(made)
+        stored.update({(kind, pk): rendering for pk, rendering in found.items()})
+    shown = [ref for ref in refs if ref in stored]  # not one deleted since it was found
+    cards = [orjson.loads(_serve(stored[ref][0], host)) for ref in shown]
+    return cards, {key for ref in shown for key in stored[ref][1]}
 
 
 # --- Detail --------------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ class AuthorDetailSerializer(AuthorSerializer):
         fields = [*AuthorSerializer.Meta.fields, "latest"]
 
     def represent(self, author):
-        return {**author_data(author), "latest": [teaser_data(item, self.context) for item in author.latest]}
+        return {**author_data(author), "latest": author.latest}  # teaser cards, as a section's
 
 
 def _expanded(context: dict, name: str) -> bool:
@@ -469,7 +469,7 @@ class SectionDetailSerializer(SectionSerializer):
     def represent(self, section):
         return {
             **section_data(section),
-            "latest": [teaser_data(item, self.context) for item in section.latest],
+            "latest": section.latest,  # teaser cards, made by the view (articles.listing.teaser_cards)
         }
 
 
@@ -484,7 +484,7 @@ class TopicDetailSerializer(TopicSerializer):
         fields = [*TopicSerializer.Meta.fields, "latest"]
 
     def represent(self, topic):
-        return {**topic_data(topic), "latest": [teaser_data(item, self.context) for item in topic.latest]}
+        return {**topic_data(topic), "latest": topic.latest}  # teaser cards, as a section's
 
 
 # --- Search ----------------------------------------------------------------------------------

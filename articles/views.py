@@ -51,6 +51,15 @@ def embed_keys(embeds: dict) -> set[str]:
     return keys | {"videos"} if embeds["hidden"] else keys
 
 
+class TeaserCardsMixin:
+    """For the pages that list the newest content (a section's, a topic's, an author's)."""
+
+    def teaser_cards(self, refs) -> list[dict]:
+        cards, keys = listing.teaser_cards(refs, self.request.build_absolute_uri("/")[:-1])
+        self.also_served(keys)
+        return cards
+
+
 class ArticleViewSet(
     SurrogateKeyMixin, SlugRedirectMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet
 ):
@@ -136,7 +145,7 @@ class VideoViewSet(SurrogateKeyMixin, SlugRedirectMixin, FieldSelectionMixin, vi
         return VideoListSerializer if self.action == "list" else VideoDetailSerializer
 
 
-class AuthorViewSet(SurrogateKeyMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
+class AuthorViewSet(SurrogateKeyMixin, TeaserCardsMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
     """Authors, by name. The detail lists their newest published articles."""
 
     detail_keys = ("articles",)  # which are the newest changes with any article
@@ -149,7 +158,8 @@ class AuthorViewSet(SurrogateKeyMixin, FieldSelectionMixin, viewsets.ReadOnlyMod
 
     def get_object(self):
         author = super().get_object()
-        author.latest = Article.objects.published().filter(authors=author).teasers()[:12]
+        newest = Article.objects.published().filter(authors=author).values_list("pk", flat=True)[:12]
+        author.latest = self.teaser_cards(("article", pk) for pk in newest)
         return author
 
 
@@ -197,7 +207,7 @@ class SearchViewSet(viewsets.GenericViewSet):
 
 
 # --- The pages of sections and topics, which list their newest content ---------------------
-class SectionViewSet(SurrogateKeyMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
+class SectionViewSet(SurrogateKeyMixin, TeaserCardsMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
     """Sections in navigation order. The detail lists the section's newest published content."""
 
     detail_keys = ("articles", "videos")  # which are the newest changes with any of them
@@ -210,11 +220,11 @@ class SectionViewSet(SurrogateKeyMixin, FieldSelectionMixin, viewsets.ReadOnlyMo
 
     def get_object(self):
         section = super().get_object()
-        section.latest = latest_public_content(section=section)
+        section.latest = self.teaser_cards(latest_public_content(section=section))
         return section
 
 
-class TopicViewSet(SurrogateKeyMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
+class TopicViewSet(SurrogateKeyMixin, TeaserCardsMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
     """Active topics, by name. The detail lists the topic's newest published content."""
 
     detail_keys = ("articles", "videos")  # which are the newest changes with any of them
@@ -229,5 +239,5 @@ class TopicViewSet(SurrogateKeyMixin, FieldSelectionMixin, viewsets.ReadOnlyMode
 
     def get_object(self):
         topic = super().get_object()
-        topic.latest = latest_public_content(topics=topic)
+        topic.latest = self.teaser_cards(latest_public_content(topics=topic))
         return topic

@@ -158,6 +158,11 @@ class SurrogateKeyMixin:
         self._served = ([obj], self.detail_keys)
         return obj
 
+    def also_served(self, keys: Iterable[str]) -> None:
+        """Name `keys` too: what the response shows beside the objects it was built from."""
+        objects, served_keys = self._served
+        self._served = (objects, {*served_keys, *keys})
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         served = getattr(self, "_served", None)

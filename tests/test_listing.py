@@ -302,3 +302,41 @@ def test_text_with_escapes_stays_valid_json_and_equal_to_the_built_shape(api_cli
         assert listed(api_client, "expand=authors")[article.slug]["standfirst"] == text
         shown = detail(api_client, article)
         assert shown["standfirst"] == text and shown["hero_image"]["url"].startswith("http://testserver/")
+
+
+@pytest.mark.parametrize(
+    "change", ["article headline", "hero image alt text", "video title", "article unpublished"]
+)
+@pytest.mark.parametrize("page", ["topics", "sections", "authors"])
+@pytest.mark.parametrize("response_cache", [False, True])
+def test_every_change_to_a_teaser_card_reaches_the_pages_that_list_it(
+    api_client, settings, change, page, response_cache
+):
+    settings.RESPONSE_CACHE = response_cache  # the page's keys name what its cards show
+    topic, section, author, image = TopicFactory(), SectionFactory(), AuthorFactory(), ImageFactory()
+    article = ArticleFactory(live=True, topics=[topic], section=section, authors=[author], hero_image=image)
+    video = VideoFactory(live=True, topics=[topic], section=section)
+    url = f"/api/v1/{page}/{ {'topics': topic, 'sections': section, 'authors': author}[page].slug }/"
+    before = api_client.get(url).json()["latest"]
+    assert api_client.get(url).json()["latest"] == before  # stored
+
+    if change == "article headline":
+        article.headline = "New"
+        article.save()
+    elif change == "hero image alt text":
+        image.alt_text = "New"
+        image.save()
+    elif change == "video title":
+        video.title = "New"
+        video.save()
+    elif change == "article unpublished":
+        article.status = Status.DRAFT
+        article.save()
+
+    after = api_client.get(url).json()["latest"]
+    if page == "authors" and change == "video title":
+        assert after == before  # an author page lists articles only
+    else:
+        assert after != before
+    cache.clear()
+    assert api_client.get(url).json()["latest"] == after  # as made from the relations

@@ -47,14 +47,17 @@ def test_topic_page_lists_latest_public_articles_and_videos(api_client):
     ]
 
 
-def test_topic_page_queries_are_fixed(api_client, django_assert_max_num_queries):
+def test_topic_page_queries_are_fixed(api_client, settings, django_assert_max_num_queries):
     topic = TopicFactory(parent=TopicFactory())
     for _ in range(8):
         ArticleFactory(live=True, topics=[topic], hero_image=ImageFactory())
         VideoFactory(live=True, topics=[topic], thumbnail=ImageFactory())
 
-    with django_assert_max_num_queries(3):  # topic with parent, articles, videos
+    with django_assert_max_num_queries(5):  # topic with parent, articles, videos; their cards, made once
         latest = api_client.get(f"/api/v1/topics/{topic.slug}/").json()["latest"]
+    settings.RESPONSE_CACHE = False
+    with django_assert_max_num_queries(3):  # the cards are kept
+        assert api_client.get(f"/api/v1/topics/{topic.slug}/").json()["latest"] == latest
 
     assert len(latest) == 12
 
@@ -79,14 +82,17 @@ def test_sections_in_navigation_order(api_client):
     assert set(results[0]) == {"id", "slug", "name", "description", "position"}
 
 
-def test_section_page_lists_latest_public_content(api_client, django_assert_max_num_queries):
+def test_section_page_lists_latest_public_content(api_client, settings, django_assert_max_num_queries):
     section = SectionFactory()
     article = ArticleFactory(live=True, section=section)
     video = VideoFactory(live=True, section=section, published_at=timezone.now() - timedelta(days=1))
     ArticleFactory(status=Status.DRAFT, section=section)
 
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(5):  # section, articles, videos; their cards, made once
         data = api_client.get(f"/api/v1/sections/{section.slug}/").json()
+    settings.RESPONSE_CACHE = False
+    with django_assert_max_num_queries(3):  # the cards are kept
+        assert api_client.get(f"/api/v1/sections/{section.slug}/").json() == data
 
     assert [item["slug"] for item in data["latest"]] == [article.slug, video.slug]
 
