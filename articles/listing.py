@@ -170,6 +170,38 @@ TEASERS = {
 }
 
 
+def _newest(model, relation: str) -> CompiledQuery:
+    return CompiledQuery(
+        lambda now, pk: (
+            model.objects.published(now)
+            .filter(**{relation: pk})
+            .order_by("-published_at", "-pk")
+            .values_list("pk", "published_at")
+        ),
+        now=datetime,
+        pk=int,
+    )
+
+
+NEWEST = {
+    relation: {"article": _newest(Article, relation), "video": _newest(Video, relation)}
+    for relation in ("topics", "section")
+}
+NEWEST["authors"] = {"article": _newest(Article, "authors")}
+
+
+def latest_public_content(relation: str, pk: int, *, limit: int = 12) -> list[tuple[str, int]]:
+    """The newest publicly visible articles and videos whose `relation` ("topics", "section" or
+    "authors") is `pk`, newest first, as ("article" or "video", id): one query per type."""
+    now = timezone.now()
+    found = [
+        (published_at, item, kind)
+        for kind, query in NEWEST[relation].items()
+        for item, published_at in query.rows(limit=limit, now=now, pk=pk)
+    ]
+    return [(kind, item) for _, item, kind in sorted(found, reverse=True)[:limit]]
+
+
 def teaser_cards(refs: Iterable[tuple[str, int]], host: str) -> tuple[list[dict], set[str]]:
     """The teaser cards of the items `refs` names (("article" or "video", id), publicly visible when
     they were found), in order, and the keys of what they show."""

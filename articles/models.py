@@ -432,17 +432,3 @@ class SlugRedirect(models.Model):
 
     def __str__(self):
         return self.old_slug
-
-
-def latest_public_content(*, limit: int = 12, **lookups) -> list[tuple[str, int]]:
-    """The newest publicly visible articles and videos matching `lookups` (e.g. topics=topic),
-    newest first, as ("article" or "video", id), in two queries (articles.listing.teaser_cards
-    makes their cards)."""
-    found = [
-        (published_at, pk, kind)
-        for kind, model in (("article", Article), ("video", Video))
-        for pk, published_at in model.objects.published()
-        .filter(**lookups)
-        .values_list("pk", "published_at")[:limit]
-    ]
-    return [(kind, pk) for _, pk, kind in sorted(found, reverse=True)[:limit]]

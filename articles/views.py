@@ -13,7 +13,7 @@ from topics.serializers import SectionSerializer, TopicSerializer
 from . import listing, search
 from .blocks import referenced_ids
 from .filters import ArticleFilter, SearchFilter, VideoFilter
-from .models import Article, Author, Image, Video, has_public_lead_video, latest_public_content
+from .models import Article, Author, Image, Video, has_public_lead_video
 from .redirects import SlugRedirectMixin
 from .serializers import (
     ArticleDetailSerializer,
@@ -158,8 +158,7 @@ class AuthorViewSet(SurrogateKeyMixin, TeaserCardsMixin, FieldSelectionMixin, vi
 
     def get_object(self):
         author = super().get_object()
-        newest = Article.objects.published().filter(authors=author).values_list("pk", flat=True)[:12]
-        author.latest = self.teaser_cards(("article", pk) for pk in newest)
+        author.latest = self.teaser_cards(listing.latest_public_content("authors", author.pk))
         return author
 
 
@@ -220,7 +219,7 @@ class SectionViewSet(SurrogateKeyMixin, TeaserCardsMixin, FieldSelectionMixin, v
 
     def get_object(self):
         section = super().get_object()
-        section.latest = self.teaser_cards(latest_public_content(section=section))
+        section.latest = self.teaser_cards(listing.latest_public_content("section", section.pk))
         return section
 
 
@@ -239,5 +238,5 @@ class TopicViewSet(SurrogateKeyMixin, TeaserCardsMixin, FieldSelectionMixin, vie
 
     def get_object(self):
         topic = super().get_object()
-        topic.latest = self.teaser_cards(latest_public_content(topics=topic))
+        topic.latest = self.teaser_cards(listing.latest_public_content("topics", topic.pk))
         return topic
