@@ -4,24 +4,29 @@ stable tag URIs, so renaming a slug does not make readers see an item twice.
 
 One loader (`load_channel`) does every query; the three formats only write what it returns."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from html import escape
+from io import StringIO
 
+import orjson
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import http_date
+from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_safe
 from rest_framework import serializers
 
-from cms.caching import add_surrogate_keys
+from cms.caching import Renderings, add_surrogate_keys, keys_of
 from cms.frontend import frontend_host, frontend_url
-from cms.representation import iso
+from cms.representation import ABSOLUTE_PREFIX, absolute, iso
 from topics.models import Section, Topic
 
+from .blocks import referenced_ids
+from .listing import HOST_MARK, latest_public_content, with_host
 from .models import Article, Video
 from .richtext import blocks_to_html
 from .serializers import BodyField, VideoEmbedSerializer
@@ -47,6 +52,8 @@ class FeedItem:
     updated: datetime
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    # The item's stored text as served: everything it shows, so its XML is made once for it.
+    served: str = field(default="", compare=False, repr=False)
 
 
 @dataclass
@@ -72,52 +79,104 @@ class _BodySerializer(serializers.Serializer):
     body = BodyField()
 
 
-def _image_url(request: HttpRequest, image) -> str | None:
-    return request.build_absolute_uri(image.file.url) if image is not None and image.file else None
+def _image_url(context: dict, image) -> str | None:
+    return absolute(context, image.file.url) if image is not None and image.file else None
 
 
-def _article_items(request: HttpRequest, articles: list[Article], embeds: dict) -> list[FeedItem]:
-    context = {"request": request, "embeds": embeds}
+def _article_items(articles: list[Article]) -> dict[int, tuple[FeedItem, set[str]]]:
+    """Feed items of `articles`, with the keys of what each shows: two queries for their embeds."""
+    embeds = load_body_embeds(articles)
+    context = {ABSOLUTE_PREFIX: HOST_MARK, "embeds": embeds}
     bodies = _BodySerializer(articles, many=True, context=context).data
-    return [
-        FeedItem(
+    made = {}
+    for article, served in zip(articles, bodies, strict=True):
+        images, videos = referenced_ids([article.body], "image"), referenced_ids([article.body], "video")
+        own_embeds = {
+            "image": {pk: image for pk, image in embeds["image"].items() if pk in images},
+            "video": {pk: video for pk, video in embeds["video"].items() if pk in videos},
+            "hidden": embeds["hidden"] & videos,
+        }
+        item = FeedItem(
             id=stable_id("article", article.pk),
             url=frontend_url(article),
             title=article.headline,
             summary=article.standfirst,
             content_html=blocks_to_html(served["body"]),
-            image=_image_url(request, article.hero_image),
+            image=_image_url(context, article.hero_image),
             published=article.published_at,
             updated=max(article.published_at, article.updated_at),
             authors=[author.name for author in article.authors.all()],
             tags=[topic.name for topic in article.topics.all()],
         )
-        for article, served in zip(articles, bodies, strict=True)
-    ]
+        made[article.pk] = (item, keys_of([article]) | embed_keys(own_embeds))
+    return made
 
 
-def _video_items(request: HttpRequest, videos: list[Video]) -> list[FeedItem]:
-    context = {"request": request}
-    items = []
+def _video_items(videos: list[Video]) -> dict[int, tuple[FeedItem, set[str]]]:
+    context = {ABSOLUTE_PREFIX: HOST_MARK}
+    made = {}
     for video in videos:
         player = blocks_to_html(
             [{"type": "video", "video": VideoEmbedSerializer(video, context=context).data, "caption": ""}]
         )
         description = f"<p>{escape(video.description)}</p>" if video.description else ""
-        items.append(
-            FeedItem(
-                id=stable_id("video", video.pk),
-                url=frontend_url(video),
-                title=video.title,
-                summary=video.description,
-                content_html=player + description,
-                image=_image_url(request, video.thumbnail),
-                published=video.published_at,
-                updated=max(video.published_at, video.updated_at),
-                tags=[topic.name for topic in video.topics.all()],
-            )
+        item = FeedItem(
+            id=stable_id("video", video.pk),
+            url=frontend_url(video),
+            title=video.title,
+            summary=video.description,
+            content_html=player + description,
+            image=_image_url(context, video.thumbnail),
+            published=video.published_at,
+            updated=max(video.published_at, video.updated_at),
+            tags=[topic.name for topic in video.topics.all()],
         )
-    return items
+        made[video.pk] = (item, keys_of([video]))
+    return made
+
+
+# Feed items are kept as renderings (cms.caching.Renderings): what they show comes and goes with
+# the clock (embedded videos). The frontend's URLs they hold come from settings, which are part of
+# the release.
+FEED_SOURCES = {
+    "article": (lambda pks: _article_items(list(Article.objects.for_feed().filter(pk__in=pks)))),
+    "video": (lambda pks: _video_items(list(Video.objects.for_feed().filter(pk__in=pks)))),
+}
+FEED_ITEMS = {kind: Renderings(f"feed-item-{kind}", timed=True) for kind in FEED_SOURCES}
+
+
+def _stored(item: FeedItem) -> str:
+    data = {**asdict(item), "published": item.published.isoformat(), "updated": item.updated.isoformat()}
+    del data["served"]
+    return orjson.dumps(data).decode()
+
+
+def _served(text: str, host: str) -> FeedItem:
+    served = with_host(text, host)
+    data = orjson.loads(served)
+    published, updated = datetime.fromisoformat(data["published"]), datetime.fromisoformat(data["updated"])
+    return FeedItem(**{**data, "published": published, "updated": updated, "served": served})
+
+
+def feed_items(refs: list[tuple[str, int]], host: str) -> tuple[list[FeedItem], set[str]]:
+    """The feed items of the articles and videos `refs` names, in order, and the keys of what they
+    show: each made once and kept until something it shows changes."""
+    stored = {}
+    for kind, make in FEED_SOURCES.items():
+        pks = [pk for of_kind, pk in refs if of_kind == kind]
+        if not pks:
+            continue
+        renderings = FEED_ITEMS[kind]
+        found, token = renderings.get_many(pks)
+        missing = [pk for pk in pks if pk not in found]
+        if missing:
+            made = {pk: (_stored(item), sorted(keys)) for pk, (item, keys) in make(missing).items()}
+            renderings.set_many(made, token)
+            found.update(made)
+        stored.update({(kind, pk): rendering for pk, rendering in found.items()})
+    shown = [ref for ref in refs if ref in stored]  # not one deleted since it was found
+    items = [_served(stored[ref][0], host) for ref in shown]
+    return items, {key for ref in shown for key in stored[ref][1]}
 
 
 def load_channel(request: HttpRequest, *, section: str | None = None, topic: str | None = None) -> Channel:
@@ -126,29 +185,17 @@ def load_channel(request: HttpRequest, *, section: str | None = None, topic: str
     site = settings.SITE_NAME
     if section is not None:
         scope = get_object_or_404(Section, slug=section)
-        lookups, kind = {"section": scope}, "sections"
+        relation, kind = "section", "sections"
     elif topic is not None:
         scope = get_object_or_404(Topic.objects.active(), slug=topic)
-        lookups, kind = {"topics": scope}, "topics"
+        relation, kind = "topics", "topics"
     else:
-        scope, lookups, kind = None, {}, None
+        scope, relation, kind = None, None, None
 
-    articles = list(Article.objects.published().filter(**lookups).for_feed()[:FEED_LENGTH])
-    videos = list(Video.objects.published().filter(**lookups).for_feed()[:FEED_LENGTH])
-    newest = sorted([*articles, *videos], key=lambda item: (item.published_at, item.pk), reverse=True)
-    newest = newest[:FEED_LENGTH]  # render only what is kept
-    articles = [item for item in newest if isinstance(item, Article)]
-    embeds = load_body_embeds(articles)
-    ordered = sorted(
-        [
-            *_article_items(request, articles, embeds),
-            *_video_items(request, [item for item in newest if isinstance(item, Video)]),
-        ],
-        key=lambda item: item.published,
-        reverse=True,
-    )
+    refs = latest_public_content(relation, scope.pk if scope else None, limit=FEED_LENGTH)
+    items, keys = feed_items(refs, request.build_absolute_uri("/")[:-1])
     # Any article or video published, changed or gone may change which are the newest.
-    shown, keys = [*newest, *filter(None, [scope])], {"articles", "videos", *embed_keys(embeds)}
+    shown, keys = list(filter(None, [scope])), {"articles", "videos", *keys}
 
     if scope is None:
         return Channel(
@@ -156,7 +203,7 @@ def load_channel(request: HttpRequest, *, section: str | None = None, topic: str
             description=f"The latest articles and videos from {site}.",
             home_page_url=frontend_url(),
             feed_id=stable_id("feed", "site"),
-            items=ordered,
+            items=items,
             shown=shown,
             keys=keys,
         )
@@ -165,14 +212,46 @@ def load_channel(request: HttpRequest, *, section: str | None = None, topic: str
         description=scope.description or f"The latest on {scope.name} from {site}.",
         home_page_url=frontend_url(scope),
         feed_id=stable_id("feed", f"{kind}/{scope.slug}"),
-        items=ordered,
+        items=items,
         shown=shown,
         keys=keys,
     )
 
 
 # --- RSS 2.0 and Atom: django.contrib.syndication, with the full text added ------------------
-class RssWithContent(Rss201rev2Feed):
+_ITEM_XML: dict[tuple, str] = {}
+ITEM_XML_KEPT = 4096  # items' XML per process: a feed's items are the same for many requests
+
+
+class ItemXmlKept:
+    """Writes each item's XML once per process: it is a function of the feed item alone (its
+    stored text as served, FeedItem.served), so it is kept under that and written as made."""
+
+    item_element = "item"
+
+    def write_items(self, handler):
+        for item in self.items:
+            # Written as is (SAX's ignorableWhitespace writes its text unescaped): the same
+            # generator made it, escaping and checking as it writes any element.
+            handler.ignorableWhitespace(self._item_xml(item))
+
+    def _item_xml(self, item: dict) -> str:
+        key = (type(self), item["served"])
+        xml = _ITEM_XML.get(key) if item["served"] else None
+        if xml is None:
+            out = StringIO()
+            handler = SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
+            handler.startElement(self.item_element, self.item_attributes(item))
+            self.add_item_elements(handler, item)
+            handler.endElement(self.item_element)
+            xml = out.getvalue()
+            if len(_ITEM_XML) >= ITEM_XML_KEPT:
+                _ITEM_XML.clear()
+            _ITEM_XML[key] = xml
+        return xml
+
+
+class RssWithContent(ItemXmlKept, Rss201rev2Feed):
     """RSS 2.0 with the whole item as HTML in `content:encoded` (the description is the summary)."""
 
     def rss_attributes(self):
@@ -183,8 +262,10 @@ class RssWithContent(Rss201rev2Feed):
         handler.addQuickElement("content:encoded", item["content_html"])
 
 
-class AtomWithContent(Atom1Feed):
+class AtomWithContent(ItemXmlKept, Atom1Feed):
     """Atom with the whole entry as HTML in `content` (the summary is the standfirst)."""
+
+    item_element = "entry"
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
@@ -195,13 +276,16 @@ class RssFeed(Feed):
     """The newest articles and videos as RSS 2.0. URL kwargs `section` or `topic` narrow it."""
 
     feed_type = RssWithContent
-    item_guid_is_permalink = False  # the guid is a stable tag URI; the link is the page
 
     def __call__(self, request, *args, **kwargs):
         response = require_safe(super().__call__)(request, *args, **kwargs)
         channel = getattr(request, "feed_channel", None)  # not for a 404 or a 405
         if channel is not None and response.status_code == 200:
             add_surrogate_keys(response, channel.shown, channel.keys)
+            if channel.items:  # for conditional GETs, as the JSON feed
+                response.headers["Last-Modified"] = http_date(
+                    max(item.updated for item in channel.items).timestamp()
+                )
         return response
 
     def get_object(self, request, section=None, topic=None):
@@ -228,32 +312,25 @@ class RssFeed(Feed):
     def items(self, channel):
         return channel.items
 
-    def item_title(self, item):
-        return item.title
-
-    def item_description(self, item):
-        return escape(item.summary)  # the description is HTML in both RSS and Atom
-
-    def item_link(self, item):
-        return item.url
-
-    def item_guid(self, item):
-        return item.id
-
-    def item_pubdate(self, item):
-        return item.published
-
-    def item_updateddate(self, item):
-        return item.updated
-
-    def item_author_name(self, item):
-        return ", ".join(item.authors) or None
-
-    def item_categories(self, item):
-        return item.tags
-
-    def item_extra_kwargs(self, item):
-        return {"content_html": item.content_html}
+    def get_feed(self, obj, request):
+        # The channel as django.contrib.syndication makes it; the items added here directly: its
+        # per-item attribute lookups cost more than writing an item that is kept (ItemXmlKept).
+        feed = super().get_feed(replace(obj, items=[]), request)
+        for item in obj.items:
+            feed.add_item(
+                title=item.title,
+                link=item.url,
+                description=escape(item.summary),  # the description is HTML in both RSS and Atom
+                unique_id=item.id,
+                unique_id_is_permalink=False,  # the guid is a stable tag URI; the link is the page
+                pubdate=item.published,
+                updateddate=item.updated,
+                author_name=", ".join(item.authors) or None,
+                categories=item.tags,
+                content_html=item.content_html,
+                served=item.served,
+            )
+        return feed
 
 
 class AtomFeed(RssFeed):

@@ -65,7 +65,7 @@ _MARK = re.compile(r"(?<!\\)((?:\\\\)*)" + re.escape(STORED_HOST_MARK))
 _ESCAPED_MARK = "\\" + STORED_HOST_MARK
 
 
-def _serve(text: str, host: str) -> str:
+def with_host(text: str, host: str) -> str:
     served_host = orjson.dumps(host).decode()[1:-1]
     if _ESCAPED_MARK not in text:  # the common case: no backslash before any marker
         return text.replace(STORED_HOST_MARK, served_host)
@@ -157,7 +157,9 @@ def list_items(
         stored.update(made)
         rows = [row for row in rows if row.pk in stored]  # not one deleted since the page was read
     has_video = {True: ',"has_video":true}', False: ',"has_video":false}'}
-    items = [_chosen(_serve(stored[row.pk][0], host)[:-1] + has_video[row.has_video], fields) for row in rows]
+    items = [
+        _chosen(with_host(stored[row.pk][0], host)[:-1] + has_video[row.has_video], fields) for row in rows
+    ]
     keys = {key for row in rows for key in stored[row.pk][1]}
     keys.update(f"video-{row.lead_video_id}" for row in rows if row.has_video)
     return items, keys
@@ -183,21 +185,33 @@ def _newest(model, relation: str) -> CompiledQuery:
     )
 
 
+def _newest_of_all(model) -> CompiledQuery:
+    return CompiledQuery(
+        lambda now: (
+            model.objects.published(now).order_by("-published_at", "-pk").values_list("pk", "published_at")
+        ),
+        now=datetime,
+    )
+
+
 NEWEST = {
     relation: {"article": _newest(Article, relation), "video": _newest(Video, relation)}
     for relation in ("topics", "section")
 }
 NEWEST["authors"] = {"article": _newest(Article, "authors")}
+NEWEST[None] = {"article": _newest_of_all(Article), "video": _newest_of_all(Video)}
 
 
-def latest_public_content(relation: str, pk: int, *, limit: int = 12) -> list[tuple[str, int]]:
+def latest_public_content(relation: str | None, pk: int | None, *, limit: int = 12) -> list[tuple[str, int]]:
     """The newest publicly visible articles and videos whose `relation` ("topics", "section" or
-    "authors") is `pk`, newest first, as ("article" or "video", id): one query per type."""
+    "authors") is `pk`, or of all (None), newest first, as ("article" or "video", id): one query
+    per type."""
     now = timezone.now()
+    values = {"now": now} if relation is None else {"now": now, "pk": pk}
     found = [
         (published_at, item, kind)
         for kind, query in NEWEST[relation].items()
-        for item, published_at in query.rows(limit=limit, now=now, pk=pk)
+        for item, published_at in query.rows(limit=limit, **values)
     ]
     return [(kind, item) for _, item, kind in sorted(found, reverse=True)[:limit]]
 
@@ -225,7 +239,7 @@ def teaser_cards(refs: Iterable[tuple[str, int]], host: str) -> tuple[list[dict]
             found.update(made)
         stored.update({(kind, pk): rendering for pk, rendering in found.items()})
     shown = [ref for ref in refs if ref in stored]  # not one deleted since it was found
-    cards = [orjson.loads(_serve(stored[ref][0], host)) for ref in shown]
+    cards = [orjson.loads(with_host(stored[ref][0], host)) for ref in shown]
     return cards, {key for ref in shown for key in stored[ref][1]}
 
 
@@ -257,4 +271,4 @@ def detail(
         stored[row.pk] = (orjson.dumps(data).decode(), sorted(keys_of([article]) | embed_keys(embeds)))
         renderings.set_many(stored, token)
     text, keys = stored[row.pk]
-    return _chosen(_serve(text, host), fields), list(keys)
+    return _chosen(with_host(text, host), fields), list(keys)

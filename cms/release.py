@@ -1,9 +1,10 @@
-"""The release: an identifier of the code that is running. Every cached response and stored
-rendering is kept under it (cms.caching), so nothing rendered by other code is served after a
-deploy, whatever file changed."""
+"""The release: an identifier of the code that is running and of the settings that shape its
+output. Every cached response and stored rendering is kept under it (cms.caching), so nothing
+rendered by other code is served after a deploy, whatever file changed."""
 
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 # What a release is made of: code, templates and the pinned libraries; not tests or tooling.
@@ -28,3 +29,10 @@ def source_release(root: Path) -> str:
     for path in source_files(root):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def configured_release(code: str, configuration: Iterable[str]) -> str:
+    """The release as served: the code's, and the settings that shape what is rendered (the
+    frontend's URLs, the site's name). Changing one of them is a new release too."""
+    digest = hashlib.blake2b("\0".join(configuration).encode(), digest_size=4).hexdigest()
+    return f"{code}-{digest}"

@@ -8,7 +8,7 @@ import dj_database_url
 from django_prose_editor.config import html_tags
 from js_asset import static_lazy
 
-from cms.release import source_release
+from cms.release import configured_release, source_release
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -72,7 +72,12 @@ CACHE_RETRY_AFTER = float(os.environ.get("CACHE_RETRY_AFTER") or 5)
 CACHE_DEBUG_HEADERS = env_bool("CACHE_DEBUG_HEADERS", DEBUG)
 # Cached responses and renderings are kept per release (cms/release.py): by default a digest of the
 # source, so a deploy never serves what older code rendered. Set it (e.g. to the commit) to skip the read.
-RELEASE = os.environ.get("RELEASE") or source_release(BASE_DIR)
+# The settings that shape rendered output are part of it: changing one is a new release too.
+RELEASE = configured_release(
+    os.environ.get("RELEASE") or source_release(BASE_DIR),
+    [SITE_NAME, FRONTEND_BASE_URL, FRONTEND_ARTICLE_PATH, FRONTEND_VIDEO_PATH, FRONTEND_SECTION_PATH]
+    + [FRONTEND_TOPIC_PATH],
+)
 # Newsletters (newsletters/). Links in emails are absolute: PUBLIC_BASE_URL is where this API is
 # reachable from a reader's mail client. The confirm and manage links lead to this API's own
 # minimal pages unless the frontend has its own (a template with {token}).

@@ -4,11 +4,13 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from articles import sitemaps
 from articles.models import Article
 from cms.publishing import Status
+from cms.release import configured_release
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -319,21 +321,28 @@ def _embedding_content(count, **kwargs):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_site_feed_runs_a_fixed_number_of_queries(client, fmt, django_assert_max_num_queries):
+def test_site_feed_runs_a_fixed_number_of_queries(client, fmt, settings, django_assert_max_num_queries):
     _embedding_content(30)
-    # articles, their authors, their topics, embedded images, embedded videos, videos, their topics
-    with django_assert_max_num_queries(7):
+    # the newest articles and videos; their items, made once: articles, their authors, their topics,
+    # embedded images, embedded videos, videos, their topics
+    with django_assert_max_num_queries(9):
         response = client.get(f"/feeds/{fmt}/")
     assert len(item_links(response, fmt)) == 50
+    settings.RESPONSE_CACHE = False
+    with django_assert_max_num_queries(2):  # the items are kept
+        assert client.get(f"/feeds/{fmt}/").content == response.content
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_topic_feed_runs_a_fixed_number_of_queries(client, fmt, django_assert_max_num_queries):
+def test_topic_feed_runs_a_fixed_number_of_queries(client, fmt, settings, django_assert_max_num_queries):
     topic = TopicFactory(slug="ukraine")
     _embedding_content(30, topics=[topic])
-    with django_assert_max_num_queries(8):  # the topic, then as for the site feed
+    with django_assert_max_num_queries(10):  # the topic, then as for the site feed
         response = client.get(f"/feeds/topics/ukraine/{fmt}/")
     assert len(item_links(response, fmt)) == 50
+    settings.RESPONSE_CACHE = False
+    with django_assert_max_num_queries(3):
+        assert client.get(f"/feeds/topics/ukraine/{fmt}/").content == response.content
 
 
 # --- Sitemaps ------------------------------------------------------------------------------
@@ -472,3 +481,62 @@ def test_news_sitemap_is_bounded(client, monkeypatch):
     assert sitemap_locations(client.get("/sitemap-news.xml")) == [
         f"{FRONTEND}/articles/{article.slug}" for article in articles[:3]
     ]
+
+
+# --- Kept feed items -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "change", ["headline", "author renamed", "embedded video unpublished", "frontend moved", "video retitled"]
+)
+@pytest.mark.parametrize("response_cache", [False, True])
+def test_every_change_to_what_a_feed_item_shows_reaches_the_feed(client, settings, change, response_cache):
+    settings.RESPONSE_CACHE = response_cache
+    author, embedded = AuthorFactory(name="Old Name"), VideoFactory(live=True, title="Embedded")
+    article = ArticleFactory(
+        live=True,
+        authors=[author],
+        body_html=f'<p>Text.</p><figure data-embed="video" data-id="{embedded.pk}"></figure>',
+    )
+    video = VideoFactory(live=True, title="Old title", published_at=hours_ago(2))
+    before = {fmt: client.get(f"/feeds/{fmt}/").content for fmt in FORMATS}
+    assert all(client.get(f"/feeds/{fmt}/").content == before[fmt] for fmt in FORMATS)  # kept
+
+    if change == "headline":
+        article.headline = "New headline"
+        article.save()
+    elif change == "author renamed":
+        author.name = "New Name"
+        author.save()
+    elif change == "embedded video unpublished":
+        embedded.status = Status.DRAFT
+        embedded.save()
+    elif change == "frontend moved":  # the settings shaping the output are part of the release
+        settings.FRONTEND_BASE_URL = "https://news.example.org"
+        settings.RELEASE = configured_release("same-code", [settings.FRONTEND_BASE_URL])
+    elif change == "video retitled":
+        video.title = "New title"
+        video.save()
+
+    after = {fmt: client.get(f"/feeds/{fmt}/").content for fmt in FORMATS}
+    settings.RESPONSE_CACHE = False
+    cache.clear()
+    for fmt in FORMATS:
+        assert after[fmt] != before[fmt]
+        assert client.get(f"/feeds/{fmt}/").content == after[fmt]  # as made with nothing kept
+
+
+def test_an_embedded_video_going_live_by_the_clock_reaches_the_feed(client, settings, monkeypatch):
+    settings.RESPONSE_CACHE = False
+    now = timezone.now()
+    scheduled = VideoFactory(
+        status=Status.PUBLISHED, published_at=now + timedelta(minutes=10), title="Scheduled clip"
+    )
+    ArticleFactory(
+        live=True, body_html=f'<p>Text.</p><figure data-embed="video" data-id="{scheduled.pk}"></figure>'
+    )
+    assert "Scheduled clip" not in client.get("/feeds/json/").json()["items"][0]["content_html"]
+
+    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(minutes=11))
+
+    items = client.get("/feeds/json/").json()["items"]
+    article_item = next(item for item in items if "/articles/" in item["url"])
+    assert "Scheduled clip" in article_item["content_html"]

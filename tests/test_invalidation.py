@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cms import caching
-from cms.release import source_release
+from cms.release import configured_release, source_release
 
 from .factories import ArticleFactory, AuthorFactory, ImageFactory, TopicFactory, VideoFactory
 
@@ -110,3 +110,11 @@ def test_renaming_a_busy_topic_purges_its_key_not_every_item_tagged(
     with django_assert_max_num_queries(4):  # and the articles and videos tagged with it
         topic.save()
     assert api_client.get(f"/api/v1/articles/{articles[1].slug}/").json()["topics"] == []
+
+
+def test_the_settings_that_shape_output_are_part_of_the_release():
+    here = configured_release("code", ["The Times", "https://www.example.com"])
+
+    assert configured_release("code", ["The Times", "https://www.example.com"]) == here
+    assert configured_release("code", ["The Times", "https://news.example.org"]) != here
+    assert configured_release("other-code", ["The Times", "https://www.example.com"]) != here
