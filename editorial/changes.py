@@ -26,6 +26,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from articles.listing import teaser_cards
 from cms.publishing import State, Status
 
 from .models import ChangeLog
@@ -59,7 +60,7 @@ class Change:
     slug: str
     change: str  # ChangeLog.Change.UPSERT or DELETE
     at: datetime
-    item: object = None  # the article or video, for an upsert
+    item: dict | None = None  # the teaser card of an upsert's article or video (with_cards)
 
 
 @dataclass
@@ -218,13 +219,13 @@ def _resolve(rows: list[ChangeLog]) -> list[Change]:
     for type_, label in SYNCED_MODELS.items():
         ids = {row.object_id for row in rows if row.type == type_}
         if ids:
-            items = apps.get_model(label).objects.published().teasers().filter(pk__in=ids)
-            public[type_] = {item.pk: item for item in items}
+            items = apps.get_model(label).objects.published().filter(pk__in=ids).values_list("pk", "slug")
+            public[type_] = dict(items)
     changes = []
     for row in rows:
-        item = public.get(row.type, {}).get(row.object_id)
-        if item is not None:
-            changes.append(Change(row.type, row.object_id, item.slug, ChangeLog.Change.UPSERT, row.at, item))
+        slug = public.get(row.type, {}).get(row.object_id)
+        if slug is not None:
+            changes.append(Change(row.type, row.object_id, slug, ChangeLog.Change.UPSERT, row.at))
         elif row.change != ChangeLog.Change.SCHEDULED:  # it was visible once: the public may hold it
             changes.append(Change(row.type, row.object_id, row.slug, ChangeLog.Change.DELETE, row.at))
         # A scheduled item still hidden: nothing to say yet, and nothing to give away.
@@ -243,15 +244,12 @@ def _clock_changes(since: Position, *, until: datetime, limit: int) -> list[Chan
         # save made it live: an upsert row).
         live = (
             model.objects.published()
-            .teasers()
             .filter(_after(since, type_, "published_at"), published_at__lt=until)
             .exclude(Exists(rows.filter(at__gte=OuterRef("published_at"), seq__gt=since.origin)))
-            .order_by("published_at", "pk")[:limit]
+            .order_by("published_at", "pk")
+            .values_list("pk", "slug", "published_at")[:limit]
         )
-        found += [
-            Change(type_, item.pk, item.slug, ChangeLog.Change.UPSERT, item.published_at, item)
-            for item in live
-        ]
+        found += [Change(type_, pk, slug, ChangeLog.Change.UPSERT, at) for pk, slug, at in live]
         # Visible until its expiry: published then, with a publish time before it, and not saved
         # since (a save after the expiry logs the tombstone itself, if one is due).
         expired = (
@@ -263,11 +261,9 @@ def _clock_changes(since: Position, *, until: datetime, limit: int) -> list[Chan
             )
             .exclude(Exists(rows.filter(at__gte=OuterRef("expires_at"))))
             .order_by("expires_at", "pk")
-            .only("pk", "slug", "expires_at")[:limit]
+            .values_list("pk", "slug", "expires_at")[:limit]
         )
-        found += [
-            Change(type_, item.pk, item.slug, ChangeLog.Change.DELETE, item.expires_at) for item in expired
-        ]
+        found += [Change(type_, pk, slug, ChangeLog.Change.DELETE, at) for pk, slug, at in expired]
     found.sort(key=lambda change: (change.at, change.type, change.id))
     return found[:limit]
 
@@ -282,3 +278,18 @@ def _after(since: Position, type_: str, field: str) -> Q:
     if type_ == since.type:
         return later | Q(**{field: since.time, "pk__gt": since.id})
     return later
+
+
+def with_cards(changes: list[Change], host: str) -> tuple[list[Change], set[str]]:
+    """The changes with their upserts' teaser cards (kept as renderings: articles.listing), and
+    the keys of what those show. An item gone since it was found is served as its tombstone."""
+    upserts = [(change.type, change.id) for change in changes if change.change == ChangeLog.Change.UPSERT]
+    cards, keys = teaser_cards(upserts, host)
+    found = {(card["type"], card["id"]): card for card in cards}
+    served = []
+    for change in changes:
+        if change.change == ChangeLog.Change.UPSERT:
+            card = found.get((change.type, change.id))
+            change = replace(change, item=card) if card else replace(change, change=ChangeLog.Change.DELETE)
+        served.append(change)
+    return served, keys

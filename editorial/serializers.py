@@ -2,10 +2,20 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from articles.teasers import TeaserSerializer, teaser_data
+from articles.teasers import TeaserSerializer
 from cms.representation import absolute, iso
 
 from .models import ChangeLog
+
+SLUG_MARK = "slug-of-the-item"  # slugs are letters, digits, - and _: put in the path as they are
+
+
+def _detail_path(context: dict, kind: str) -> str:
+    """The detail path of an item of `kind`, with SLUG_MARK for its slug: reversed once a response."""
+    paths = context.setdefault("_detail_paths", {})
+    if kind not in paths:
+        paths[kind] = reverse(f"{kind}-detail", kwargs={"slug": SLUG_MARK})
+    return paths[kind]
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -33,7 +43,7 @@ class ChangeSerializer(serializers.Serializer):
 
     def to_representation(self, change):
         upsert = change.change == ChangeLog.Change.UPSERT
-        url = reverse(f"{change.type}-detail", kwargs={"slug": change.slug}) if upsert else None
+        url = _detail_path(self.context, change.type).replace(SLUG_MARK, change.slug) if upsert else None
         return {
             "change": change.change,
             "type": change.type,
@@ -41,7 +51,7 @@ class ChangeSerializer(serializers.Serializer):
             "slug": change.slug,
             "at": iso(change.at),
             "url": absolute(self.context, url) if upsert else None,
-            "item": teaser_data(change.item, self.context) if upsert else None,
+            "item": change.item if upsert else None,  # its teaser card (changes.with_cards)
         }
 
 

@@ -7,7 +7,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from cms.pagination import bounded_page_size
 
-from .changes import InvalidSince, make_token, position_since, read_changes
+from .changes import InvalidSince, make_token, position_since, read_changes, with_cards
 from .serializers import ChangePageSerializer
 
 CHANGES_PAGE_SIZE, CHANGES_MAX_PAGE_SIZE = 100, 500
@@ -56,9 +56,10 @@ class ChangeViewSet(viewsets.GenericViewSet):
         except InvalidSince as error:
             raise ValidationError({"since": [str(error)]}) from None
         page = read_changes(since=since, limit=limit)
+        changes, _ = with_cards(page.changes, request.build_absolute_uri("/")[:-1])  # never kept: no-cache
         token = make_token(page.position)
         data = {
-            "results": page.changes,
+            "results": changes,
             "next": replace_query_param(request.build_absolute_uri(), "since", token),
             "next_since": token,
             "has_more": page.has_more,

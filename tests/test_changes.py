@@ -356,8 +356,9 @@ def test_queries_per_page_are_fixed(api_client, clock, django_assert_max_num_que
         )
     clock.advance(minutes=2)
 
-    # The log, the articles and the videos it names, then clock changes: published and expired, per type.
-    with django_assert_max_num_queries(7):
+    # The log, the articles and the videos it names, then clock changes: published and expired, per
+    # type; the teaser cards of the articles and videos, made once (articles.listing.teaser_cards).
+    with django_assert_max_num_queries(9):
         response = api_client.get(URL, {"since": token, "page_size": 500})
     with django_assert_max_num_queries(6):  # first call: the latest row, the (empty) log, clock changes
         first = api_client.get(URL, {"page_size": 500})
@@ -382,3 +383,16 @@ def test_schema_documents_change_sync(api_client):
     assert "400" in operation["responses"]
     change = schema["components"]["schemas"]["Change"]["properties"]
     assert set(change) == {"change", "type", "id", "slug", "at", "url", "item"}
+
+
+def test_an_upsert_carries_the_teaser_as_it_is_now(api_client):
+    image = ImageFactory(alt_text="Old")
+    article = ArticleFactory(live=True, hero_image=image)
+    first = api_client.get(URL).json()["results"]
+    assert [c["item"]["thumbnail"]["alt_text"] for c in first if c["id"] == article.pk] == ["Old"]
+
+    image.alt_text = "New"  # no save of the article: nothing in the log, but the card shows the image
+    image.save()
+
+    again = api_client.get(URL).json()["results"]
+    assert [c["item"]["thumbnail"]["alt_text"] for c in again if c["id"] == article.pk] == ["New"]
