@@ -12,4 +12,5 @@ class ForgetMiddleware:
     def __call__(self, request):
         caching._memo.clear()
         caching._checked.clear()
+        caching._entries.clear()
         return self.get_response(request)

@@ -88,6 +88,11 @@ _checked: dict[str, tuple[int, object]] = {}
 # from here. (The same rule, not another one: a purge changes the token.)
 _memo: dict[str, tuple[object, object, float | None]] = {}
 MEMO_SIZE = 20_000
+# Per process, by the same rule: the busiest cached responses as last checked, with the token then
+# and when the process stops trusting its copy (CACHE_SERVER_TTL after, as Redis would drop it).
+# A hit on one reads only the token, not the whole response, from the cache.
+_entries: dict[str, tuple[object, tuple, float]] = {}
+ENTRIES_KEPT = 300
 _request_token: contextvars.ContextVar = contextvars.ContextVar("request_token", default=None)
 _UNREAD = object()
 
@@ -698,6 +703,9 @@ class CacheMiddleware:
         if settings.RESPONSE_CACHE and not credentials:
             key = _cache_key(request)
             try:
+                response = self.remembered_hit(request, key)
+                if response is not None:
+                    return response
                 found = cache.get_many([key, GLOBAL_KEY])
                 entry, token = found.get(key), _global_token(found)
                 _request_token.set(token)
@@ -724,6 +732,17 @@ class CacheMiddleware:
             return response
         return self.miss(request, response, key if own is None else None, entry, token, own)
 
+    def remembered_hit(self, request, key):
+        """A hit on this process's copy of the entry, if nothing was purged since it checked it."""
+        remembered = _entries.get(key)
+        if remembered is None or remembered[2] <= time.monotonic():
+            return None
+        token = cache.get(GLOBAL_KEY)
+        if token is None or token != remembered[0]:
+            return None
+        _request_token.set(token)
+        return self.hit(request, key, remembered[1], token)
+
     def hit(self, request, key, entry, token):
         entry_id, content, headers, etag, last_modified, valid_until, version_keys, versions = entry
         seconds_left = None
@@ -735,7 +754,7 @@ class CacheMiddleware:
             current = cache.get_many(version_keys)
             if any(current.get(k) != v for k, v in zip(version_keys, versions, strict=True)):
                 return None
-            _remember(key, entry_id, token)
+            _remember(key, entry_id, token, entry)
         if _not_modified(request, etag, last_modified):
             response = HttpResponseNotModified(
                 headers={h: headers[h] for h in CONDITIONAL_HEADERS if h in headers}
@@ -841,14 +860,17 @@ class CacheMiddleware:
             versions,
         )
         cache.set(key, entry, settings.CACHE_SERVER_TTL)
-        _remember(key, entry_id, token)
+        _remember(key, entry_id, token, entry)
         return last_modified
 
 
-def _remember(key: str, entry_id: int, token) -> None:
+def _remember(key: str, entry_id: int, token, entry: tuple) -> None:
     if len(_checked) > 10_000:
         _checked.clear()
     _checked[key] = (entry_id, token)
+    if len(_entries) >= ENTRIES_KEPT:
+        _entries.pop(next(iter(_entries)))  # the oldest remembered
+    _entries[key] = (token, entry, time.monotonic() + settings.CACHE_SERVER_TTL)
 
 
 # --- The Redis backend -------------------------------------------------------------------------
@@ -881,6 +903,7 @@ class _Breaker:
             logger.warning("Cache available again")
             _checked.clear()  # checked before the outage: check again, against the purges below
             _memo.clear()
+            _entries.clear()
             _replay_pending_purges()
 
 

@@ -49,10 +49,12 @@ def _fresh_breaker():
     caching._breaker.down_until = 0.0
     caching._pending_purges.clear()
     caching._checked.clear()
+    caching._entries.clear()
     yield
     caching._breaker.down_until = 0.0
     caching._pending_purges.clear()
     caching._checked.clear()
+    caching._entries.clear()
 
 
 @pytest.fixture
