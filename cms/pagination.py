@@ -1,7 +1,9 @@
 """Pagination for every list: numbered pages with a bounded size, and, for feeds, cursors."""
 
+import functools
 import hashlib
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
@@ -13,6 +15,15 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from .caching import cached_value, list_keys
+
+
+@functools.lru_cache(maxsize=4096)
+def _signed_position(salt: str, secret: str, ordering: str, direction: str, value: str, pk: int) -> str:
+    """A cursor's token. No timestamp in it: the same page always links the same way, so responses
+    keep their ETag; and so it is made once per process for each position (the front page's next
+    cursor is the same for every request until something is published)."""
+    payload = {"o": ordering, "d": direction, "v": value, "pk": pk}
+    return signing.Signer(key=secret, salt=salt).sign_object(payload)
 
 
 def _link(description: str, example: str) -> dict:
@@ -290,9 +301,9 @@ class FeedPagination(PageNumberPagination):
         else:
             value, pk = getattr(item, name), item.pk
         ordering = f"-{name}" if descending else name
-        payload = {"o": ordering, "d": direction[0], "v": value.isoformat(), "pk": pk}
-        # No timestamp in it: the same page always links the same way, so responses keep their ETag.
-        token = signing.Signer(salt=self.cursor_salt).sign_object(payload)
+        token = _signed_position(
+            self.cursor_salt, settings.SECRET_KEY, ordering, direction[0], value.isoformat(), pk
+        )
         url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
         return replace_query_param(url, self.cursor_query_param, token)
 
