@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import orjson
+from django.db.models import Q
 from django.utils import timezone
 
 from cms.caching import Renderings, keys_of
@@ -33,24 +34,35 @@ HOST_MARK = "\x00"  # stands for the scheme and host in stored image URLs
 STORED_HOST_MARK = orjson.dumps(HOST_MARK).decode()[1:-1]  # as it reads inside the JSON text
 LIST_COLUMNS = ("id", "published_at", "lead_video_id", "has_video")
 TIMED_EXPANSIONS = {"lead_video", "related"}  # shown while live: they come and go with the clock
+
+
 # The lead queries of the list and the detail, the busiest of the API, compiled once (cms.compiled).
 # The page is found in the index alone (live_index), however deep, and only its rows are joined to
-# their lead videos.
-LIVE_PAGE = CompiledQuery(
-    lambda now, start, size: (
-        Article.objects.filter(
-            pk__in=Article.objects.published(now)
-            .order_by("-published_at", "-pk")
-            .values("pk")[start : start + size]
+# their lead videos. In cursor mode a page starts beyond a position (published_at, id): older ones,
+# newest first ("before"), or newer ones, oldest first ("after", a previous page). The bound on
+# published_at alone lets the index start at the position rather than at the newest.
+def _live_page(beyond: str | None) -> CompiledQuery:
+    descending = beyond != "after"
+    order = ("-published_at", "-pk") if descending else ("published_at", "pk")
+
+    def build(now, start, size, at=None, pk=None):
+        live = Article.objects.published(now)
+        if beyond == "before":
+            live = live.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk), published_at__lte=at)
+        elif beyond == "after":
+            live = live.filter(Q(published_at__gt=at) | Q(published_at=at, pk__gt=pk), published_at__gte=at)
+        return (
+            Article.objects.filter(pk__in=live.order_by(*order).values("pk")[start : start + size])
+            .annotate(has_video=has_public_lead_video(now))
+            .order_by(*order)
+            .values_list(*LIST_COLUMNS)
         )
-        .annotate(has_video=has_public_lead_video(now))
-        .order_by("-published_at", "-pk")
-        .values_list(*LIST_COLUMNS)
-    ),
-    now=datetime,
-    start=int,
-    size=int,
-)
+
+    position = {} if beyond is None else {"at": datetime, "pk": int}
+    return CompiledQuery(build, now=datetime, start=int, size=int, **position)
+
+
+LIVE_PAGES = {beyond: _live_page(beyond) for beyond in (None, "before", "after")}
 # The detail's row in the columns' model order, as Model.from_db() takes them.
 DETAIL_ROW_FIELDS = [
     field.attname for field in Article._meta.concrete_fields if field.attname in {"id", *PUBLISHING_FIELDS}
@@ -89,13 +101,22 @@ class ListRow:
 
 class LiveArticles:
     """Every live article, newest first, as `ListRow`s: what an unfiltered list page shows. A
-    sequence for the paginator, which slices it: each slice runs the compiled query for one page."""
+    sequence for the paginator, which slices it: each slice runs the compiled query for one page.
+    In cursor mode the paginator narrows it with `beyond()`."""
 
     model = Article
     ordered_by = ("-published_at", "-pk")
 
-    def __init__(self):
+    def __init__(self, beyond: str | None = None, position: dict | None = None):
         self.now = timezone.now()  # one instant for the count and the page
+        self.query, self.position = LIVE_PAGES[beyond], position or {}
+
+    def beyond(self, position: dict | None, forward: bool) -> "LiveArticles":
+        """The articles after `position` ({"v": published_at, "pk": id}) in this order (forward),
+        or before it, in the reverse order; from the start for None."""
+        if position is None:
+            return self
+        return LiveArticles("before" if forward else "after", {"at": position["v"], "pk": position["pk"]})
 
     def count(self) -> int:
         return Article.objects.published(self.now).count()
@@ -107,7 +128,7 @@ class LiveArticles:
         start, stop = index.start or 0, index.stop
         if index.step is not None or stop is None:
             raise TypeError("LiveArticles takes slices with a stop and no step.")
-        rows = LIVE_PAGE.rows(now=self.now, start=start, size=max(stop - start, 0))
+        rows = self.query.rows(now=self.now, start=start, size=max(stop - start, 0), **self.position)
         return [ListRow(values) for values in rows]
 
 

@@ -28,7 +28,7 @@ from .serializers import (
 )
 
 # A list request with only these parameters is every live article in the default order.
-UNFILTERED_PAGE_PARAMS = {"page", "page_size", "fields", "expand"}
+UNFILTERED_PAGE_PARAMS = {"page", "page_size", "cursor", "fields", "expand"}
 
 
 def load_body_embeds(articles) -> dict[str, dict]:

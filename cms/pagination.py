@@ -265,9 +265,11 @@ class FeedPagination(PageNumberPagination):
         page_size = self.get_page_size(request)
         position = self._decode(request.query_params[self.cursor_query_param])
         forward = position is None or position["d"] == "next"
-        if position is not None:
+        if not isinstance(queryset, QuerySet):  # rows in order (LiveArticles): it narrows itself
+            queryset = queryset.beyond(position, forward)
+        elif position is not None:
             queryset = queryset.filter(self._beyond(position))
-        if not forward:
+        if not forward and isinstance(queryset, QuerySet):
             queryset = queryset.reverse()
         items = list(queryset[: page_size + 1])
         more, items = len(items) > page_size, items[:page_size]
@@ -291,7 +293,9 @@ class FeedPagination(PageNumberPagination):
         smaller = descending == (position["d"] == "next")
         lookup = "lt" if smaller else "gt"
         value, pk = position["v"], position["pk"]
-        return Q(**{f"{name}__{lookup}": value}) | Q(**{name: value, f"pk__{lookup}": pk})
+        # The bound on the field alone lets an index on it start at the position.
+        bound = Q(**{f"{name}__{lookup}e": value})
+        return bound & (Q(**{f"{name}__{lookup}": value}) | Q(**{name: value, f"pk__{lookup}": pk}))
 
     def _cursor_link(self, direction: str, item) -> str:
         """The link to the page after (next) or before (previous) `item`, a row or a position."""

@@ -289,6 +289,35 @@ def test_the_compiled_front_page_equals_the_filtered_path(api_client, monkeypatc
     assert page("page_size=1")["results"][0]["slug"] == soon.slug
 
 
+def test_the_compiled_front_page_in_cursor_mode_equals_the_filtered_path(api_client):
+    """Cursor pages of the unfiltered list (compiled) and of the same list through the ORM walk
+    the same items forward and back, ties on the publish time included."""
+    now = timezone.now()
+    for age in (0, 1, 1, 1, 2, 3, 3, 4):  # three and two articles published at the same instant
+        ArticleFactory(live=True, published_at=now - timedelta(hours=age))
+    ArticleFactory(status=Status.DRAFT)
+
+    def walk(query):
+        slugs, link, pages = [], f"/api/v1/articles/?{query}&page_size=3&cursor=", []
+        while link:
+            body = api_client.get(link).json()
+            pages.append(body)
+            slugs += [item["slug"] for item in body["results"]]
+            link = body["next"]
+        back, link = [], pages[-1]["previous"]
+        while link:
+            body = api_client.get(link).json()
+            back = [item["slug"] for item in body["results"]] + back
+            link = body["previous"]
+        return slugs, back
+
+    compiled, orm = walk("fields=slug"), walk("fields=slug&ordering=-published_at")
+    assert compiled == orm
+    forward, back = compiled
+    assert len(forward) == 8 == len(set(forward))
+    assert back == forward[:6]  # every page before the last one, read backwards
+
+
 @pytest.mark.parametrize("text", ["\\u0000", "C:\\\\u0000 and \\\\\\u0000", 'a "\\u0000" b \\'])
 def test_text_with_escapes_stays_valid_json_and_equal_to_the_built_shape(api_client, text):
     article = ArticleFactory(
