@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import orjson
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from cms.caching import Renderings, keys_of
@@ -40,13 +40,26 @@ TIMED_EXPANSIONS = {"lead_video", "related"}  # shown while live: they come and 
 # The page is found in the index alone (live_index), however deep, and only its rows are joined to
 # their lead videos. In cursor mode a page starts beyond a position (published_at, id): older ones,
 # newest first ("before"), or newer ones, oldest first ("after", a previous page). The bound on
-# published_at alone lets the index start at the position rather than at the newest.
-def _live_page(beyond: str | None) -> CompiledQuery:
+# published_at alone lets the index start at the position rather than at the newest. A scope
+# narrows the list to one topic or one section, by id, as the list's filters do (articles.filters).
+SCOPES = ("topic", "section")
+
+
+def _in_scope(articles, scope: str | None, scope_id):
+    if scope == "topic":
+        tags = Article.topics.through.objects.filter(article=OuterRef("pk"), topic_id=scope_id)
+        return articles.filter(Exists(tags))
+    if scope == "section":
+        return articles.filter(section_id=scope_id)
+    return articles
+
+
+def _live_page(beyond: str | None, scope: str | None) -> CompiledQuery:
     descending = beyond != "after"
     order = ("-published_at", "-pk") if descending else ("published_at", "pk")
 
-    def build(now, start, size, at=None, pk=None):
-        live = Article.objects.published(now)
+    def build(now, start, size, at=None, pk=None, scope_id=None):
+        live = _in_scope(Article.objects.published(now), scope, scope_id)
         if beyond == "before":
             live = live.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk), published_at__lte=at)
         elif beyond == "after":
@@ -58,11 +71,16 @@ def _live_page(beyond: str | None) -> CompiledQuery:
             .values_list(*LIST_COLUMNS)
         )
 
-    position = {} if beyond is None else {"at": datetime, "pk": int}
-    return CompiledQuery(build, now=datetime, start=int, size=int, **position)
+    values = {} if beyond is None else {"at": datetime, "pk": int}
+    values.update({} if scope is None else {"scope_id": int})
+    return CompiledQuery(build, now=datetime, start=int, size=int, **values)
 
 
-LIVE_PAGES = {beyond: _live_page(beyond) for beyond in (None, "before", "after")}
+LIVE_PAGES = {
+    (beyond, scope): _live_page(beyond, scope)
+    for beyond in (None, "before", "after")
+    for scope in (None, *SCOPES)
+}
 # The detail's row in the columns' model order, as Model.from_db() takes them.
 DETAIL_ROW_FIELDS = [
     field.attname for field in Article._meta.concrete_fields if field.attname in {"id", *PUBLISHING_FIELDS}
@@ -100,26 +118,30 @@ class ListRow:
 
 
 class LiveArticles:
-    """Every live article, newest first, as `ListRow`s: what an unfiltered list page shows. A
-    sequence for the paginator, which slices it: each slice runs the compiled query for one page.
-    In cursor mode the paginator narrows it with `beyond()`."""
+    """Every live article, newest first, as `ListRow`s: what an unfiltered list page shows, or one
+    filtered by a topic or a section (`scope`, `scope_id`). A sequence for the paginator, which
+    slices it: each slice runs the compiled query for one page. In cursor mode the paginator
+    narrows it with `beyond()`."""
 
     model = Article
     ordered_by = ("-published_at", "-pk")
 
-    def __init__(self, beyond: str | None = None, position: dict | None = None):
+    def __init__(self, scope: str | None = None, scope_id: int | None = None, beyond=None, position=None):
         self.now = timezone.now()  # one instant for the count and the page
-        self.query, self.position = LIVE_PAGES[beyond], position or {}
+        self.scope, self.scope_id = scope, scope_id
+        self.query = LIVE_PAGES[beyond, scope]
+        self.values = {**(position or {}), **({} if scope is None else {"scope_id": scope_id})}
 
     def beyond(self, position: dict | None, forward: bool) -> "LiveArticles":
         """The articles after `position` ({"v": published_at, "pk": id}) in this order (forward),
         or before it, in the reverse order; from the start for None."""
         if position is None:
             return self
-        return LiveArticles("before" if forward else "after", {"at": position["v"], "pk": position["pk"]})
+        at = {"at": position["v"], "pk": position["pk"]}
+        return LiveArticles(self.scope, self.scope_id, "before" if forward else "after", at)
 
     def count(self) -> int:
-        return Article.objects.published(self.now).count()
+        return _in_scope(Article.objects.published(self.now), self.scope, self.scope_id).count()
 
     def __len__(self) -> int:
         return self.count()
@@ -128,7 +150,7 @@ class LiveArticles:
         start, stop = index.start or 0, index.stop
         if index.step is not None or stop is None:
             raise TypeError("LiveArticles takes slices with a stop and no step.")
-        rows = self.query.rows(now=self.now, start=start, size=max(stop - start, 0), **self.position)
+        rows = self.query.rows(now=self.now, start=start, size=max(stop - start, 0), **self.values)
         return [ListRow(values) for values in rows]
 
 

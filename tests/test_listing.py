@@ -369,3 +369,27 @@ def test_every_change_to_a_teaser_card_reaches_the_pages_that_list_it(
         assert after != before
     cache.clear()
     assert api_client.get(url).json()["latest"] == after  # as made from the relations
+
+
+@pytest.mark.parametrize("scope", ["topic", "section"])
+def test_a_list_of_one_topic_or_section_is_compiled_and_equals_the_filtered_path(api_client, scope):
+    topic, section, other = TopicFactory(), SectionFactory(), TopicFactory()
+    now = timezone.now()
+    for age in range(5):
+        ArticleFactory(live=True, topics=[topic], section=section, published_at=now - timedelta(hours=age))
+        ArticleFactory(live=True, topics=[other], published_at=now - timedelta(hours=age, minutes=30))
+    ArticleFactory(status=Status.DRAFT, topics=[topic], section=section)
+    slug = {"topic": topic.slug, "section": section.slug}[scope]
+
+    def page(query):
+        body = api_client.get(f"/api/v1/articles/?{query}").json()
+        links = ("next", "previous", "next_cursor")
+        return {**body, **{link: body[link] and remove_query_param(body[link], "ordering") for link in links}}
+
+    for query in (f"{scope}={slug}&page_size=2", f"{scope}={slug}&page_size=2&page=3"):
+        compiled = page(query)
+        assert compiled == page(f"{query}&ordering=-published_at")
+    assert compiled["count"] == 5 and len(compiled["results"]) == 1
+    cursor = page(f"{scope}={slug}&page_size=2&cursor=")["next"]
+    assert page(cursor.split("?", 1)[1]) == page(cursor.split("?", 1)[1] + "&ordering=-published_at")
+    assert page(f"{scope}=nothing-here")["count"] == 0
