@@ -89,10 +89,14 @@ def search(queryset: QuerySet, q: str) -> QuerySet:
     vector, so a common word in a large archive would read most of it for every search."""
     if is_postgresql(queryset):
         query = _ts_query(q)
-        newest = queryset.filter(search_vector=query).order_by("-published_at", "-pk").values("pk")
-        return queryset.filter(pk__in=newest[:RANKED_MATCHES]).annotate(
-            **{RANK: SearchRank(F("search_vector"), query)}
-        )
+        matches = queryset.filter(search_vector=query)
+        # The publish time of the RANKED_MATCHES-th newest match, found in the index of matches;
+        # then the matches from then on (a few more on a tie) are ranked.
+        newest = matches.order_by("-published_at", "-pk").values_list("published_at", flat=True)
+        cutoff = list(newest[RANKED_MATCHES - 1 : RANKED_MATCHES])
+        if cutoff:
+            matches = matches.filter(published_at__gte=cutoff[0])
+        return matches.annotate(**{RANK: SearchRank(F("search_vector"), query)})
     return _search_fallback(queryset, parse(q))
 
 

@@ -303,10 +303,28 @@ def test_search_queries_do_not_grow_with_results(api_client, django_assert_max_n
         ArticleFactory(live=True, headline=f"Kursk {n}", hero_image=ImageFactory(), topics=[TopicFactory()])
         VideoFactory(live=True, title=f"Kursk {n}", thumbnail=ImageFactory())
 
-    with django_assert_max_num_queries(4):  # count, page of ids, articles, videos (with their images)
+    # count, page of ids, articles, videos (with their images); on PostgreSQL first, per type, the
+    # publish time from which the newest matches are ranked
+    with django_assert_max_num_queries(6):
         data = search(api_client, "q=kursk&topic_match=all&page_size=20")
 
     assert data["count"] == 24 and len(data["results"]) == 20
+
+
+def test_only_the_newest_matches_are_ranked_on_postgresql(api_client, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite matches every row: the bound is PostgreSQL's ranking")
+    monkeypatch.setattr("articles.search.RANKED_MATCHES", 3)
+    now = timezone.now()
+    articles = [
+        ArticleFactory(live=True, headline=f"Kursk {n}", published_at=now - timedelta(hours=n))
+        for n in range(5)
+    ]
+
+    data = search(api_client, "q=kursk&type=article")
+
+    assert data["count"] == 3
+    assert {item["slug"] for item in data["results"]} == {article.slug for article in articles[:3]}
 
 
 def test_list_search_queries_are_fixed(api_client, django_assert_max_num_queries):
