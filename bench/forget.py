@@ -13,4 +13,5 @@ class ForgetMiddleware:
         caching._memo.clear()
         caching._checked.clear()
         caching._entries.clear()
+        caching._trust.token = None
         return self.get_response(request)

@@ -102,7 +102,7 @@ def _current_token():
     then nothing is remembered)."""
     token = _request_token.get()
     if token is _UNREAD:
-        token = _global_token()
+        token = _trusted_token() or _global_token()
         _request_token.set(token)
     return token
 
@@ -113,7 +113,29 @@ def _global_token(found: dict | None = None):
     if token is None:
         cache.add(GLOBAL_KEY, _token(), None)
         token = cache.get(GLOBAL_KEY)
+    _trust_token(token)
     return token
+
+
+class _Trust:
+    """The global token as this process last read it, and until when it goes on trusting it
+    without asking (CACHE_TOKEN_TRUST_SECONDS): a purge made elsewhere reaches this process
+    within that time; one made here, at once. Browsers and CDNs keep a response far longer."""
+
+    token = None
+    until = 0.0
+
+
+_trust = _Trust()
+
+
+def _trusted_token():
+    return _trust.token if _trust.token is not None and time.monotonic() < _trust.until else None
+
+
+def _trust_token(token) -> None:
+    if token is not None:
+        _trust.token, _trust.until = token, time.monotonic() + settings.CACHE_TOKEN_TRUST_SECONDS
 
 
 def _recall(name: str):
@@ -289,7 +311,8 @@ def _bump(keys: frozenset[str]) -> None:
         # process keeps trusting an entry it checked in between).
         strict.set(GLOBAL_KEY, _token(), None)
         strict.set_many({_version_key(key): _version() for key in keys}, VERSION_TIMEOUT)
-        strict.set(GLOBAL_KEY, _token(), None)
+        strict.set(GLOBAL_KEY, token := _token(), None)
+        _trust_token(token)
     except Exception:
         # Editing goes on. This process answers from the database while the cache is down, and
         # purges these keys again before it serves anything from the cache once it is back.
@@ -737,7 +760,7 @@ class CacheMiddleware:
         remembered = _entries.get(key)
         if remembered is None or remembered[2] <= time.monotonic():
             return None
-        token = cache.get(GLOBAL_KEY)
+        token = _trusted_token() or _global_token()
         if token is None or token != remembered[0]:
             return None
         _request_token.set(token)
@@ -904,6 +927,7 @@ class _Breaker:
             _checked.clear()  # checked before the outage: check again, against the purges below
             _memo.clear()
             _entries.clear()
+            _trust.token = None
             _replay_pending_purges()
 
 

@@ -68,6 +68,9 @@ CACHE_SERVER_TTL = int(os.environ.get("CACHE_SERVER_TTL") or 600)  # longest a r
 # requests are answered from the database meanwhile (cms/caching.py, RedisCache).
 CACHE_TIMEOUT_SECONDS = float(os.environ.get("CACHE_TIMEOUT_SECONDS") or 0.25)
 CACHE_RETRY_AFTER = float(os.environ.get("CACHE_RETRY_AFTER") or 5)
+# Each process reads the token that a purge changes at most this often (cms/caching.py, _Trust): a
+# purge made by another process reaches it within this time, one made by itself at once. 0: every request.
+CACHE_TOKEN_TRUST_SECONDS = float(os.environ.get("CACHE_TOKEN_TRUST_SECONDS") or 1)
 # X-Cache: HIT/MISS tells whoever reads it that someone made the same request: for debugging only.
 CACHE_DEBUG_HEADERS = env_bool("CACHE_DEBUG_HEADERS", DEBUG)
 # Cached responses and renderings are kept per release (cms/release.py): by default a digest of the

@@ -4,6 +4,7 @@ from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
+from cms import caching
 from cms.roles import AUDIENCE, EDITOR, REPORTER
 
 
@@ -31,6 +32,9 @@ def _empty_response_cache(settings):
     sees whether a response came from it (X-Cache, off in production)."""
     cache.clear()
     settings.CACHE_DEBUG_HEADERS = True
+    # Every request reads the global token (tests/test_caching.py tests the trusted window).
+    settings.CACHE_TOKEN_TRUST_SECONDS = 0
+    caching._trust.token = None
 
 
 @pytest.fixture

@@ -738,3 +738,33 @@ def test_no_header_tells_a_reader_that_someone_else_asked_the_same(api_client, c
     assert {h for h in repeated.headers if h not in public} == {
         h for h in never_asked.headers if h not in public
     }
+
+
+def test_a_process_trusts_the_token_it_read_for_a_bounded_time(api_client, settings, monkeypatch):
+    """CACHE_TOKEN_TRUST_SECONDS: a purge by this process is seen at once; one by another process
+    (here: this process made to hold the token from before it) within the window."""
+    from cms import caching
+
+    settings.CACHE_TOKEN_TRUST_SECONDS = 60
+    clock = [1000.0]
+    monkeypatch.setattr(caching.time, "monotonic", lambda: clock[0])
+    article = ArticleFactory(live=True, headline="First")
+    url = f"/api/v1/articles/{article.slug}/"
+    assert api_client.get(url).json()["headline"] == "First"
+    assert api_client.get(url)["X-Cache"] == "HIT"
+
+    article.headline = "Second"
+    article.save()  # purged here: seen at once
+    assert api_client.get(url).json()["headline"] == "Second"
+    before_next = caching._trust.token
+    assert api_client.get(url)["X-Cache"] == "HIT"
+
+    article.headline = "Third"
+    article.save()
+    caching._trust.token = before_next  # as a process that did not make the purge holds it
+    stale = api_client.get(url)
+    clock[0] += 61
+    fresh = api_client.get(url)
+
+    assert stale.json()["headline"] == "Second" and stale["X-Cache"] == "HIT"
+    assert fresh.json()["headline"] == "Third"
