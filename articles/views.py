@@ -5,6 +5,7 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 
 from cms.caching import SurrogateKeyMixin, add_surrogate_keys
+from cms.compiled import CompiledQuery
 from cms.fields import FieldSelectionMixin
 from cms.filtering import FilterBackend
 from cms.ordering import OrderingFilter
@@ -31,8 +32,12 @@ from .serializers import (
 
 # A list request with only these parameters is every live article in the default order.
 UNFILTERED_PAGE_PARAMS = {"page", "page_size", "cursor", "fields", "expand"}
-# The filters that narrow it to one topic or section (articles.filters), by what they look in.
-SCOPED = {"topic": lambda: Topic.objects.active(), "section": lambda: Section.objects.all()}
+# The filters that narrow it to one topic or section (articles.filters): the id of the slug, in
+# what they look in.
+SCOPED = {
+    "topic": CompiledQuery(lambda slug: Topic.objects.active().filter(slug=slug).values_list("pk"), slug=str),
+    "section": CompiledQuery(lambda slug: Section.objects.filter(slug=slug).values_list("pk"), slug=str),
+}
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 
 
@@ -122,8 +127,8 @@ class ArticleViewSet(
         values = request.query_params.getlist(name := next(iter(filters)))
         if len(filters) > 1 or name not in SCOPED or len(values) != 1 or not SLUG.fullmatch(values[0]):
             return None
-        scope_id = SCOPED[name]().filter(slug=values[0]).values_list("pk", flat=True).first()
-        return None if scope_id is None else listing.LiveArticles(name, scope_id)
+        found = SCOPED[name].rows(limit=1, slug=values[0])
+        return listing.LiveArticles(name, found[0][0]) if found else None
 
     def retrieve(self, request, *args, **kwargs):
         shape = {"expand": frozenset(self.get_expand()), "fields": self.get_fields()}
