@@ -1,13 +1,12 @@
 import re
 
-from django_filters.utils import translate_validation
 from rest_framework import viewsets
 from rest_framework.response import Response
 
 from cms.caching import SurrogateKeyMixin, add_surrogate_keys
 from cms.compiled import CompiledQuery
 from cms.fields import FieldSelectionMixin
-from cms.filtering import FilterBackend
+from cms.filtering import FilterBackend, translate_validation
 from cms.ordering import OrderingFilter
 from cms.pagination import FeedPagination, PageNumberPagination
 from topics.models import Section, Topic

@@ -1,4 +1,20 @@
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ErrorDetail, ValidationError
+
+
+def translate_validation(error_dict) -> ValidationError:
+    """A filter form's errors as DRF's ValidationError (a 400 naming each parameter). Unlike
+    django-filter's own, a message is %-formatted only with its params: a message that quotes the
+    client's value (`?topic=%25`) stays as it is."""
+    return ValidationError(
+        {
+            name: [
+                ErrorDetail(error.message % error.params if error.params else error.message, code=error.code)
+                for error in errors
+            ]
+            for name, errors in error_dict.as_data().items()
+        }
+    )
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -13,4 +29,9 @@ class FilterBackend(DjangoFilterBackend):
             required = any(f.extra.get("required") for f in filters.values())
             if not required and request.query_params.keys().isdisjoint(filters):
                 return queryset
-        return super().filter_queryset(request, queryset, view)
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return filterset.qs

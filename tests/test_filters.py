@@ -301,3 +301,22 @@ def test_schema_documents_every_filter(schema):
     ]
     assert articles["q"]["schema"]["maxLength"] == 200
     assert "400" in schema["paths"]["/api/v1/articles/"]["get"]["responses"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/articles/?topic=%25",
+        "/api/v1/articles/?topic=kursk%25,a",
+        "/api/v1/videos/?topic=%25s",
+        "/api/v1/articles/?has_video=%25",
+        "/api/v1/articles/?published_after=%25d",
+        "/api/v1/search/?q=troops&topic=%25",
+    ],
+)
+def test_a_percent_sign_in_a_filter_value_is_a_400_naming_the_parameter(api_client, url):
+    response = api_client.get(url)
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert "%" in str(response.json())
