@@ -26,7 +26,7 @@ from cms.representation import ABSOLUTE_PREFIX, absolute, iso
 from topics.models import Section, Topic
 
 from .blocks import referenced_ids
-from .listing import HOST_MARK, latest_public_content, with_host
+from .listing import HOST_MARK, kept, latest_public_content, with_host
 from .models import Article, Video
 from .richtext import blocks_to_html
 from .serializers import BodyField, VideoEmbedSerializer
@@ -139,10 +139,16 @@ def _video_items(videos: list[Video]) -> dict[int, tuple[FeedItem, set[str]]]:
 # the clock (embedded videos). The frontend's URLs they hold come from settings, which are part of
 # the release.
 FEED_SOURCES = {
-    "article": (lambda pks: _article_items(list(Article.objects.for_feed().filter(pk__in=pks)))),
-    "video": (lambda pks: _video_items(list(Video.objects.for_feed().filter(pk__in=pks)))),
+    "article": lambda pks: _article_items(list(Article.objects.for_feed().filter(pk__in=pks))),
+    "video": lambda pks: _video_items(list(Video.objects.for_feed().filter(pk__in=pks))),
 }
-FEED_ITEMS = {kind: Renderings(f"feed-item-{kind}", timed=True) for kind in FEED_SOURCES}
+FEED_ITEMS = {
+    kind: (
+        Renderings(f"feed-item-{kind}", timed=True),
+        lambda pks, make=make: {pk: (_stored(item), sorted(keys)) for pk, (item, keys) in make(pks).items()},
+    )
+    for kind, make in FEED_SOURCES.items()
+}
 
 
 def _stored(item: FeedItem) -> str:
@@ -161,22 +167,8 @@ def _served(text: str, host: str) -> FeedItem:
 def feed_items(refs: list[tuple[str, int]], host: str) -> tuple[list[FeedItem], set[str]]:
     """The feed items of the articles and videos `refs` names, in order, and the keys of what they
     show: each made once and kept until something it shows changes."""
-    stored = {}
-    for kind, make in FEED_SOURCES.items():
-        pks = [pk for of_kind, pk in refs if of_kind == kind]
-        if not pks:
-            continue
-        renderings = FEED_ITEMS[kind]
-        found, token = renderings.get_many(pks)
-        missing = [pk for pk in pks if pk not in found]
-        if missing:
-            made = {pk: (_stored(item), sorted(keys)) for pk, (item, keys) in make(missing).items()}
-            renderings.set_many(made, token)
-            found.update(made)
-        stored.update({(kind, pk): rendering for pk, rendering in found.items()})
-    shown = [ref for ref in refs if ref in stored]  # not one deleted since it was found
-    items = [_served(stored[ref][0], host) for ref in shown]
-    return items, {key for ref in shown for key in stored[ref][1]}
+    shown, texts, keys = kept(refs, FEED_ITEMS)
+    return [_served(texts[ref], host) for ref in shown], keys
 
 
 def load_channel(request: HttpRequest, *, section: str | None = None, topic: str | None = None) -> Channel:

@@ -209,32 +209,18 @@ def list_items(
 
 
 # --- Teaser cards (the latest of a topic, a section, an author) --------------------------------
-TEASERS = {
-    "article": (Article, Renderings("article-teaser", timed=False)),
-    "video": (Video, Renderings("video-teaser", timed=False)),
-}
 
 
-def _newest(model, relation: str) -> CompiledQuery:
-    return CompiledQuery(
-        lambda now, pk: (
-            model.objects.published(now)
-            .filter(**{relation: pk})
-            .order_by("-published_at", "-pk")
-            .values_list("pk", "published_at")
-        ),
-        now=datetime,
-        pk=int,
-    )
+def _newest(model, relation: str | None) -> CompiledQuery:
+    """The newest live items of `model` whose `relation` is the value `pk`; of all for None."""
+    values = {"now": datetime} if relation is None else {"now": datetime, "pk": int}
 
+    def build(now, pk=None):
+        live = model.objects.published(now)
+        live = live if relation is None else live.filter(**{relation: pk})
+        return live.order_by("-published_at", "-pk").values_list("pk", "published_at")
 
-def _newest_of_all(model) -> CompiledQuery:
-    return CompiledQuery(
-        lambda now: (
-            model.objects.published(now).order_by("-published_at", "-pk").values_list("pk", "published_at")
-        ),
-        now=datetime,
-    )
+    return CompiledQuery(build, **values)
 
 
 NEWEST = {
@@ -242,7 +228,7 @@ NEWEST = {
     for relation in ("topics", "section")
 }
 NEWEST["authors"] = {"article": _newest(Article, "authors")}
-NEWEST[None] = {"article": _newest_of_all(Article), "video": _newest_of_all(Video)}
+NEWEST[None] = {"article": _newest(Article, None), "video": _newest(Video, None)}
 
 
 def latest_public_content(relation: str | None, pk: int | None, *, limit: int = 12) -> list[tuple[str, int]]:
@@ -259,31 +245,52 @@ def latest_public_content(relation: str | None, pk: int | None, *, limit: int = 
     return [(kind, item) for _, item, kind in sorted(found, reverse=True)[:limit]]
 
 
-def teaser_cards(refs: Iterable[tuple[str, int]], host: str) -> tuple[list[dict], set[str]]:
-    """The teaser cards of the items `refs` names (("article" or "video", id), publicly visible when
-    they were found), in order, and the keys of what they show."""
+def kept(refs: Iterable[tuple[str, int]], sources: dict) -> tuple[list[tuple[str, int]], dict, set[str]]:
+    """The renderings of the items `refs` names (("article" or "video", id)): from `sources`, by
+    kind, (Renderings, make), where make(pks) renders the missing ones as {pk: (text, keys)}. Returns
+    the refs still there (none deleted since they were found), in order, their {ref: text} and the
+    keys of what they show."""
     refs = list(refs)
     stored = {}
-    for kind, (model, renderings) in TEASERS.items():
+    for kind, (renderings, make) in sources.items():
         pks = [pk for of_kind, pk in refs if of_kind == kind]
         if not pks:
             continue
         found, token = renderings.get_many(pks)
         missing = [pk for pk in pks if pk not in found]
         if missing:
-            made = {
-                item.pk: (
-                    orjson.dumps(teaser_data(item, {ABSOLUTE_PREFIX: HOST_MARK})).decode(),
-                    sorted(keys_of([item])),
-                )
-                for item in model.objects.teasers().filter(pk__in=missing)
-            }
+            made = make(missing)
             renderings.set_many(made, token)
             found.update(made)
         stored.update({(kind, pk): rendering for pk, rendering in found.items()})
-    shown = [ref for ref in refs if ref in stored]  # not one deleted since it was found
-    cards = [orjson.loads(with_host(stored[ref][0], host)) for ref in shown]
-    return cards, {key for ref in shown for key in stored[ref][1]}
+    shown = [ref for ref in refs if ref in stored]
+    return shown, {ref: stored[ref][0] for ref in shown}, {key for ref in shown for key in stored[ref][1]}
+
+
+def _make_teasers(model):
+    def make(pks):
+        return {
+            item.pk: (
+                orjson.dumps(teaser_data(item, {ABSOLUTE_PREFIX: HOST_MARK})).decode(),
+                sorted(keys_of([item])),
+            )
+            for item in model.objects.teasers().filter(pk__in=pks)
+        }
+
+    return make
+
+
+TEASERS = {
+    "article": (Renderings("article-teaser", timed=False), _make_teasers(Article)),
+    "video": (Renderings("video-teaser", timed=False), _make_teasers(Video)),
+}
+
+
+def teaser_cards(refs: Iterable[tuple[str, int]], host: str) -> tuple[list[dict], set[str]]:
+    """The teaser cards of the items `refs` names (publicly visible when they were found), in
+    order, and the keys of what they show."""
+    shown, texts, keys = kept(refs, TEASERS)
+    return [orjson.loads(with_host(texts[ref], host)) for ref in shown], keys
 
 
 # --- Detail --------------------------------------------------------------------------------------
