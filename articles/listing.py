@@ -21,7 +21,7 @@ import orjson
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from cms.caching import Renderings, keys_of
+from cms.caching import Renderings, get_renderings, keys_of
 from cms.compiled import CompiledQuery
 from cms.publishing import PUBLISHING_FIELDS
 from cms.representation import ABSOLUTE_PREFIX
@@ -251,18 +251,19 @@ def kept(refs: Iterable[tuple[str, int]], sources: dict) -> tuple[list[tuple[str
     the refs still there (none deleted since they were found), in order, their {ref: text} and the
     keys of what they show."""
     refs = list(refs)
+    wanted = {kind: [pk for of_kind, pk in refs if of_kind == kind] for kind in sources}
+    wanted = {kind: pks for kind, pks in wanted.items() if pks}
+    found, token = get_renderings({sources[kind][0]: pks for kind, pks in wanted.items()})
     stored = {}
-    for kind, (renderings, make) in sources.items():
-        pks = [pk for of_kind, pk in refs if of_kind == kind]
-        if not pks:
-            continue
-        found, token = renderings.get_many(pks)
-        missing = [pk for pk in pks if pk not in found]
+    for kind, pks in wanted.items():
+        renderings, make = sources[kind]
+        have = found[renderings]
+        missing = [pk for pk in pks if pk not in have]
         if missing:
             made = make(missing)
             renderings.set_many(made, token)
-            found.update(made)
-        stored.update({(kind, pk): rendering for pk, rendering in found.items()})
+            have.update(made)
+        stored.update({(kind, pk): rendering for pk, rendering in have.items()})
     shown = [ref for ref in refs if ref in stored]
     return shown, {ref: stored[ref][0] for ref in shown}, {key for ref in shown for key in stored[ref][1]}
 

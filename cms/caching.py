@@ -94,17 +94,54 @@ MEMO_SIZE = 20_000
 _entries: dict[str, tuple[object, tuple, float]] = {}
 ENTRIES_KEPT = 300
 _request_token: contextvars.ContextVar = contextvars.ContextVar("request_token", default=None)
+# The schedule's entry and versions, read with the global token by a request's first read.
+_request_schedule: contextvars.ContextVar = contextvars.ContextVar("request_schedule", default=None)
 _UNREAD = object()
 
 
 def _current_token():
     """The global token, read once per request (None outside one, or when the cache is down:
     then nothing is remembered)."""
-    token = _request_token.get()
+    token = _known_token()
     if token is _UNREAD:
-        token = _trusted_token() or _global_token()
+        token = _global_token()
         _request_token.set(token)
     return token
+
+
+def _known_token():
+    """The global token if this request has it without asking the cache (read, or trusted):
+    _UNREAD if not yet, None outside a request."""
+    token = _request_token.get()
+    if token is _UNREAD and (trusted := _trusted_token()) is not None:
+        _request_token.set(trusted)
+        return trusted
+    return token
+
+
+def _read_first(names: Iterable[str]) -> dict:
+    """A request's first read of the cache: `names`, the global token and the schedule's entry in
+    one round trip. Sets the request's token and keeps the schedule's part for `schedule()`."""
+    schedule_names = [SCHEDULE_KEY, *_schedule_version_keys()]
+    found = cache.get_many([GLOBAL_KEY, *schedule_names, *names])
+    token = _global_token(found)
+    _request_token.set(token)
+    _request_schedule.set({name: found[name] for name in schedule_names if name in found})
+    return found
+
+
+def _fetch(names: list[str]) -> tuple[dict, object]:
+    """`cache.get_many(names)` and the global token, in one round trip."""
+    token = _known_token()
+    if token is _UNREAD:
+        found = _read_first(names)
+        return {name: found[name] for name in names if name in found}, _request_token.get()
+    if token is None:  # outside a request (or the cache is down): read it with them
+        found = cache.get_many([*names, GLOBAL_KEY])
+        token = _global_token(found)
+        found.pop(GLOBAL_KEY, None)
+        return found, token
+    return cache.get_many(names), token
 
 
 def _global_token(found: dict | None = None):
@@ -138,8 +175,9 @@ def _trust_token(token) -> None:
         _trust.token, _trust.until = token, time.monotonic() + settings.CACHE_TOKEN_TRUST_SECONDS
 
 
-def _recall(name: str):
-    token = _current_token()
+def _recall(name: str, token=_UNREAD):
+    """What the memo holds for `name` under the current token, if still good; never a round trip
+    when a token is given (or _UNREAD: then nothing is recalled)."""
     found = _memo.get(name)
     if token is None or found is None or found[0] != token:
         return None
@@ -492,18 +530,22 @@ def _refresh_schedule() -> tuple[float | None, float | None]:
 def schedule() -> tuple[float | None, float | None]:
     """The next and the last scheduled transition (timestamps), kept in the cache while no
     Publishable item changes and the next is ahead."""
-    if (remembered := _recall(SCHEDULE_KEY)) is not None:
+    if (remembered := _recall(SCHEDULE_KEY, _known_token())) is not None:
         return remembered[1]
     version_keys = _schedule_version_keys()
-    found = cache.get_many([SCHEDULE_KEY, *version_keys])
+    found = _request_schedule.get()  # read with the token, if this request has read it
+    if found is None:
+        found, _ = _fetch([SCHEDULE_KEY, *version_keys])
+    token = _known_token()
     if (stored := found.get(SCHEDULE_KEY)) is not None:
         ahead, passed, versions = stored
         current = tuple(found.get(key) for key in version_keys)
         if versions == current and (ahead is None or ahead > timezone.now().timestamp()):
-            _remember_value(SCHEDULE_KEY, (ahead, passed), ahead)
+            _remember_value(SCHEDULE_KEY, (ahead, passed), ahead, token)
             return ahead, passed
     ahead, passed = _refresh_schedule()
-    _remember_value(SCHEDULE_KEY, (ahead, passed), ahead)
+    _request_schedule.set(None)
+    _remember_value(SCHEDULE_KEY, (ahead, passed), ahead, token)
     return ahead, passed
 
 
@@ -530,19 +572,19 @@ def cached_value(name: str, keys: list[str] | tuple[str, ...], compute):
     """`compute()`, kept in the cache while none of `keys` changes and no scheduled transition
     passes: for what is dear to work out and changes only with the content (a list's count)."""
     name = _released(name)
-    if (remembered := _recall(name)) is not None:
+    if (remembered := _recall(name, _known_token())) is not None:
         return remembered[1]
     version_keys = tuple(_version_key(key) for key in keys)
-    found = cache.get_many([name, *version_keys])
+    found, token = _fetch([name, *version_keys])
     stored = found.get(name)
     if stored is not None and _valid(stored, found, timezone.now().timestamp()):
-        _remember_value(name, stored[0], stored[-1])
+        _remember_value(name, stored[0], stored[-1], token)
         return stored[0]
     versions = _current_versions(version_keys)  # before computing: a change meanwhile shows
     value = compute()
     until = next_transition() if not _scheduled()[1].isdisjoint(keys) else None
     cache.set(name, (value, version_keys, versions, until), settings.CACHE_SERVER_TTL)
-    _remember_value(name, value, until)
+    _remember_value(name, value, until, token)
     return value
 
 
@@ -561,26 +603,8 @@ class Renderings:
 
     def get_many(self, pks: Iterable) -> tuple[dict, object]:
         """The valid renderings of `pks` as {pk: (text, keys)}, and the token to store new ones with."""
-        names, valid = {}, {}
-        for pk in pks:
-            name = self._name(pk)
-            if (remembered := _recall(name)) is not None:
-                valid[pk] = remembered[1]
-            else:
-                names[name] = pk
-        if not names:
-            return valid, _current_token()
-        found = cache.get_many([*names, GLOBAL_KEY])
-        token = _global_token(found)
-        found.pop(GLOBAL_KEY, None)
-        version_keys = {key for stored in found.values() for key in stored[2]}
-        current = cache.get_many(list(version_keys)) if version_keys else {}
-        now = timezone.now().timestamp()
-        for name, stored in found.items():
-            if _valid(stored, current, now):
-                valid[names[name]] = stored[:2]
-                _remember_value(name, stored[:2], stored[-1], token)
-        return valid, token
+        found, token = get_renderings({self: pks})
+        return found[self], token
 
     def set_many(self, renderings: dict, token) -> None:
         """Keep `renderings` ({pk: (text, keys)}) unless anything was purged since `token` was
@@ -610,6 +634,34 @@ class Renderings:
             },
             settings.CACHE_SERVER_TTL,  # as responses: what bounds a purge that was never delivered
         )
+
+
+def get_renderings(wanted: dict[Renderings, Iterable]) -> tuple[dict[Renderings, dict], object]:
+    """The valid renderings of each kind's pks, as {renderings: {pk: (text, keys)}}, and the token
+    to store new ones with: two cache round trips for all of them (the entries, then their keys'
+    versions), none for those this process has checked since the last purge."""
+    token = _known_token()
+    valid: dict[Renderings, dict] = {renderings: {} for renderings in wanted}
+    names: dict[str, tuple[Renderings, object]] = {}
+    for renderings, pks in wanted.items():
+        for pk in pks:
+            name = renderings._name(pk)
+            if (remembered := _recall(name, token)) is not None:
+                valid[renderings][pk] = remembered[1]
+            else:
+                names[name] = (renderings, pk)
+    if not names:
+        return valid, _current_token()
+    found, token = _fetch(list(names))
+    version_keys = {key for stored in found.values() for key in stored[2]}
+    current = cache.get_many(list(version_keys)) if version_keys else {}
+    now = timezone.now().timestamp()
+    for name, stored in found.items():
+        if _valid(stored, current, now):
+            renderings, pk = names[name]
+            valid[renderings][pk] = stored[:2]
+            _remember_value(name, stored[:2], stored[-1], token)
+    return valid, token
 
 
 # --- HTTP --------------------------------------------------------------------------------------
@@ -713,11 +765,12 @@ class CacheMiddleware:
             or path.startswith(UNCACHED_PATH)
         ):
             return self.get_response(request)
-        reset = _request_token.set(_UNREAD)
+        reset = _request_token.set(_UNREAD), _request_schedule.set(None)
         try:
             return self.serve(request)
         finally:
-            _request_token.reset(reset)
+            _request_token.reset(reset[0])
+            _request_schedule.reset(reset[1])
 
     def serve(self, request):
         cookie = settings.SESSION_COOKIE_NAME in request.COOKIES
@@ -729,9 +782,8 @@ class CacheMiddleware:
                 response = self.remembered_hit(request, key)
                 if response is not None:
                     return response
-                found = cache.get_many([key, GLOBAL_KEY])
-                entry, token = found.get(key), _global_token(found)
-                _request_token.set(token)
+                found = _read_first([key])
+                entry, token = found.get(key), _request_token.get()
                 made = GLOBAL_KEY not in found  # then the entry predates every process's checks
                 if entry is not None and not made:
                     response = self.hit(request, key, entry, token)
