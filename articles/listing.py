@@ -287,11 +287,11 @@ TEASERS = {
 }
 
 
-def teaser_cards(refs: Iterable[tuple[str, int]], host: str) -> tuple[list[dict], set[str]]:
-    """The teaser cards of the items `refs` names (publicly visible when they were found), in
-    order, and the keys of what they show."""
+def teaser_cards(refs: Iterable[tuple[str, int]], host: str) -> tuple[dict, set[str]]:
+    """The teaser cards of the items `refs` names (publicly visible when they were found), as
+    {ref: JSON ready for orjson}, in order, and the keys of what they show."""
     shown, texts, keys = kept(refs, TEASERS)
-    return [orjson.loads(with_host(texts[ref], host)) for ref in shown], keys
+    return {ref: orjson.Fragment(with_host(texts[ref], host)) for ref in shown}, keys
 
 
 # --- Detail --------------------------------------------------------------------------------------

@@ -63,10 +63,10 @@ def embed_keys(embeds: dict) -> set[str]:
 class TeaserCardsMixin:
     """For the pages that list the newest content (a section's, a topic's, an author's)."""
 
-    def teaser_cards(self, refs) -> list[dict]:
+    def teaser_cards(self, refs) -> list:
         cards, keys = listing.teaser_cards(refs, self.request.build_absolute_uri("/")[:-1])
         self.also_served(keys)
-        return cards
+        return list(cards.values())
 
 
 class ArticleViewSet(

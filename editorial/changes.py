@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from articles.listing import teaser_cards
+from cms.compiled import CompiledQuery
 from cms.publishing import State, Status
 
 from .models import ChangeLog
@@ -60,7 +61,7 @@ class Change:
     slug: str
     change: str  # ChangeLog.Change.UPSERT or DELETE
     at: datetime
-    item: dict | None = None  # the teaser card of an upsert's article or video (with_cards)
+    item: object = None  # the teaser card of an upsert's article or video, as JSON (with_cards)
 
 
 @dataclass
@@ -235,49 +236,89 @@ def _resolve(rows: list[ChangeLog]) -> list[Change]:
 def _clock_changes(since: Position, *, until: datetime, limit: int) -> list[Change]:
     """Items that went live (publish time) or stopped being visible (expiry time) after `since`
     and before `until`, with no save since that the log already reports: the first `limit`, by
-    (time, type, id)."""
+    (time, type, id). Four compiled queries (cms.compiled), a live and an expired one per type."""
     found = []
-    for type_, label in SYNCED_MODELS.items():
-        model = apps.get_model(label)
+    for type_ in SYNCED_MODELS:
+        after = _after_shape(since, type_)
+        position = (
+            {"at": since.time, "pk": since.id} if after == "id" else {"at": since.time} if after else {}
+        )
+        live = LIVE[type_, after].rows(limit=limit, until=until, origin=since.origin, **position)
+        found += [Change(type_, pk, slug, ChangeLog.Change.UPSERT, at) for pk, slug, at in live]
+        expired = EXPIRED[type_, after].rows(limit=limit, until=until, **position)
+        found += [Change(type_, pk, slug, ChangeLog.Change.DELETE, at) for pk, slug, at in expired]
+    found.sort(key=lambda change: (change.at, change.type, change.id))
+    return found[:limit]
+
+
+def _after_shape(since: Position, type_: str) -> str | None:
+    """How a type's clock changes come after the position's key (time, type, id): from the
+    beginning (None), from its time on ("at"), after it ("later"), or after its id at its time
+    ("id")."""
+    if since.time is None:
+        return None
+    return "at" if type_ > since.type else "id" if type_ == since.type else "later"
+
+
+def _after(shape: str | None, field: str, at, pk) -> Q:
+    if shape is None:
+        return Q()
+    later = Q(**{f"{field}__gt": at})
+    if shape == "at":
+        return later | Q(**{field: at})
+    if shape == "id":
+        return later | Q(**{field: at, "pk__gt": pk})
+    return later
+
+
+def _live_query(type_: str, shape: str | None) -> CompiledQuery:
+    def build(until, origin, at=None, pk=None):
+        model = apps.get_model(SYNCED_MODELS[type_])
         rows = ChangeLog.objects.filter(type=type_, object_id=OuterRef("pk"))
         # A save at or after the publish time that this partner is served says it all (the latest
         # save made it live: an upsert row).
-        live = (
-            model.objects.published()
-            .filter(_after(since, type_, "published_at"), published_at__lt=until)
-            .exclude(Exists(rows.filter(at__gte=OuterRef("published_at"), seq__gt=since.origin)))
+        return (
+            model.objects.published(until)
+            .filter(_after(shape, "published_at", at, pk), published_at__lt=until)
+            .exclude(Exists(rows.filter(at__gte=OuterRef("published_at"), seq__gt=origin)))
             .order_by("published_at", "pk")
-            .values_list("pk", "slug", "published_at")[:limit]
+            .values_list("pk", "slug", "published_at")
         )
-        found += [Change(type_, pk, slug, ChangeLog.Change.UPSERT, at) for pk, slug, at in live]
+
+    return _compiled(build, shape, origin=int)
+
+
+def _expired_query(type_: str, shape: str | None) -> CompiledQuery:
+    def build(until, at=None, pk=None):
+        model = apps.get_model(SYNCED_MODELS[type_])
+        rows = ChangeLog.objects.filter(type=type_, object_id=OuterRef("pk"))
         # Visible until its expiry: published then, with a publish time before it, and not saved
         # since (a save after the expiry logs the tombstone itself, if one is due).
-        expired = (
+        return (
             model.objects.filter(
-                _after(since, type_, "expires_at"),
+                _after(shape, "expires_at", at, pk),
                 status=Status.PUBLISHED,
                 published_at__lt=F("expires_at"),
                 expires_at__lt=until,
             )
             .exclude(Exists(rows.filter(at__gte=OuterRef("expires_at"))))
             .order_by("expires_at", "pk")
-            .values_list("pk", "slug", "expires_at")[:limit]
+            .values_list("pk", "slug", "expires_at")
         )
-        found += [Change(type_, pk, slug, ChangeLog.Change.DELETE, at) for pk, slug, at in expired]
-    found.sort(key=lambda change: (change.at, change.type, change.id))
-    return found[:limit]
+
+    return _compiled(build, shape)
 
 
-def _after(since: Position, type_: str, field: str) -> Q:
-    """`field` times whose key (time, type_, id) comes after the position's."""
-    if since.time is None:
-        return Q()
-    later = Q(**{f"{field}__gt": since.time})
-    if type_ > since.type:
-        return later | Q(**{field: since.time})
-    if type_ == since.type:
-        return later | Q(**{field: since.time, "pk__gt": since.id})
-    return later
+def _compiled(build, shape: str | None, **kinds) -> CompiledQuery:
+    kinds = {"until": datetime, **kinds}
+    if shape is not None:
+        kinds.update(at=datetime, **({"pk": int} if shape == "id" else {}))
+    return CompiledQuery(build, **kinds)
+
+
+SHAPES = (None, "at", "id", "later")
+LIVE = {(type_, shape): _live_query(type_, shape) for type_ in SYNCED_MODELS for shape in SHAPES}
+EXPIRED = {(type_, shape): _expired_query(type_, shape) for type_ in SYNCED_MODELS for shape in SHAPES}
 
 
 def with_cards(changes: list[Change], host: str) -> tuple[list[Change], set[str]]:
@@ -285,11 +326,10 @@ def with_cards(changes: list[Change], host: str) -> tuple[list[Change], set[str]
     the keys of what those show. An item gone since it was found is served as its tombstone."""
     upserts = [(change.type, change.id) for change in changes if change.change == ChangeLog.Change.UPSERT]
     cards, keys = teaser_cards(upserts, host)
-    found = {(card["type"], card["id"]): card for card in cards}
     served = []
     for change in changes:
         if change.change == ChangeLog.Change.UPSERT:
-            card = found.get((change.type, change.id))
+            card = cards.get((change.type, change.id))
             change = replace(change, item=card) if card else replace(change, change=ChangeLog.Change.DELETE)
         served.append(change)
     return served, keys
