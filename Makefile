@@ -42,6 +42,9 @@ test: setup
 # Load benchmark (bench/README.md); BENCH_ARGS="--duration 30" passes options to bench/run.py.
 bench: setup
 	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	@# Search's RUM index (articles/migrations/0014), as in production on PostgreSQL.
+	dpkg -s postgresql-$$(ls /etc/postgresql)-rum >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-$$(ls /etc/postgresql)-rum; }
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:

@@ -287,11 +287,17 @@ TEASERS = {
 }
 
 
-def teaser_cards(refs: Iterable[tuple[str, int]], host: str) -> tuple[dict, set[str]]:
+def teaser_texts(refs: Iterable[tuple[str, int]], host: str) -> tuple[dict, set[str]]:
     """The teaser cards of the items `refs` names (publicly visible when they were found), as
-    {ref: JSON ready for orjson}, in order, and the keys of what they show."""
+    {ref: JSON text}, in order, and the keys of what they show."""
     shown, texts, keys = kept(refs, TEASERS)
-    return {ref: orjson.Fragment(with_host(texts[ref], host)) for ref in shown}, keys
+    return {ref: with_host(texts[ref], host) for ref in shown}, keys
+
+
+def teaser_cards(refs: Iterable[tuple[str, int]], host: str) -> tuple[dict, set[str]]:
+    """The same as {ref: JSON ready for orjson}."""
+    texts, keys = teaser_texts(refs, host)
+    return {ref: orjson.Fragment(text) for ref, text in texts.items()}, keys
 
 
 # --- Detail --------------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ The syntax is web-search style: words (all must match), "quoted phrases", `OR` b
 (either may match) and `-word` or `-"a phrase"` (must not match).
 
 - PostgreSQL: full-text search (English stemming) on a stored, weighted `search_vector` with a
-  GIN index; ranked by `ts_rank`, with a `ts_headline` snippet.
+  GIN index; ranked by `ts_rank`, with a `ts_headline` snippet. Where the `rum` extension is
+  installed, a RUM index also holds each row's publish time (migration 0014), and the newest
+  matches come from it in order, however large the archive.
 - Any other database (SQLite): whole words and phrases matched case-insensitively in the same
   fields, ranked by where they match, with a snippet cut around the first match.
 
@@ -13,21 +15,25 @@ Each searchable model names its fields and their weights in `search_fields`: "A"
 `combine()`s two searched querysets and `load()`s the page it shows.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import reduce
 from html import escape
 from operator import add, or_
 
+import orjson
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import Case, F, FloatField, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, F, FloatField, Func, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Concat, Left
+from django.utils import timezone
 
+from cms.caching import Renderings, object_key
 from cms.ordering import RANK
 
 MAX_LENGTH = 200
-RANKED_MATCHES = 1000  # per type, the newest: what a search ranks, pages through and counts
+RANKED_MATCHES = 200  # per type, the newest: what a search ranks, pages through and counts
 CONFIG = "english"
 RANK_WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2}  # ts_rank's defaults; the fallback ranks alike
 SNIPPET_CHARS = 240
@@ -90,12 +96,17 @@ def search(queryset: QuerySet, q: str) -> QuerySet:
     if is_postgresql(queryset):
         query = _ts_query(q)
         matches = queryset.filter(search_vector=query)
-        # The publish time of the RANKED_MATCHES-th newest match, found in the index of matches;
-        # then the matches from then on (a few more on a tie) are ranked.
-        newest = matches.order_by("-published_at", "-pk").values_list("published_at", flat=True)
-        cutoff = list(newest[RANKED_MATCHES - 1 : RANKED_MATCHES])
-        if cutoff:
-            matches = matches.filter(published_at__gte=cutoff[0])
+        if _time_indexed(queryset):
+            # The newest matches, in publish-time order from the RUM index: only they are read.
+            newest = matches.order_by(_NewestFirst(F("published_at"), Value(timezone.now())))
+            matches = queryset.filter(pk__in=newest.values("pk")[:RANKED_MATCHES])
+        else:
+            # The publish time of the RANKED_MATCHES-th newest match, found in the index of
+            # matches; then the matches from then on (a few more on a tie) are ranked.
+            newest = matches.order_by("-published_at", "-pk").values_list("published_at", flat=True)
+            cutoff = list(newest[RANKED_MATCHES - 1 : RANKED_MATCHES])
+            if cutoff:
+                matches = matches.filter(published_at__gte=cutoff[0])
         return matches.annotate(**{RANK: SearchRank(F("search_vector"), query)})
     return _search_fallback(queryset, parse(q))
 
@@ -113,34 +124,50 @@ def combine(searched: dict[str, QuerySet]) -> QuerySet:
     return first.union(*others, all=True) if others else first
 
 
-def load(rows, q: str, sources: dict[str, QuerySet]) -> list:
-    """The items for a page of `combine()`d rows, in the rows' order, each with its `rank` and
-    an HTML `snippet` (text escaped, matches in <mark>): one query per type on the page."""
-    ids: dict[str, list[int]] = {}
-    for row in rows:
-        ids.setdefault(row["type"], []).append(row["pk"])
-    items = {}
-    for kind, pks in ids.items():
-        queryset = sources[kind].filter(pk__in=pks).order_by()
-        # Annotations read the text in SQL, so the sources may leave the long fields unloaded.
-        summary, body = _body_fields(queryset.model)
+def load(rows, q: str, models: dict, host: str) -> tuple[list[orjson.Fragment], set[str]]:
+    """The results for a page of `combine()`d rows, in the rows' order, ready for orjson: each the
+    item's teaser card with its `rank` and an HTML `snippet` (text escaped, matches in <mark>);
+    and the keys of what they show. Cards and snippets are kept as renderings (articles.listing),
+    a snippet per query and item: only what no earlier search made is read from the database,
+    one query per type."""
+    from .listing import kept, teaser_texts  # which imports the models, which import this module
+
+    ranks = {(row["type"], row["pk"]): round(row[RANK], 6) for row in rows}
+    texts, keys = teaser_texts(list(ranks), host)
+    digest = hashlib.sha256(q.encode()).hexdigest()[:24]
+    sources = {
+        kind: (Renderings(f"{kind}-snippet-{digest}", timed=False), _make_snippets(model, q))
+        for kind, model in models.items()
+    }
+    shown, snippets, _ = kept([ref for ref in ranks if ref in texts], sources)  # unpublished meanwhile
+    results = [
+        orjson.Fragment(
+            f'{texts[ref][:-1]},"rank":{orjson.dumps(ranks[ref]).decode()},"snippet":{snippets[ref]}}}'
+        )
+        for ref in shown
+    ]
+    return results, keys
+
+
+def _make_snippets(model, q: str):
+    """make(pks) for `kept`: the snippets of these items for `q`, as JSON strings."""
+
+    def make(pks) -> dict:
+        queryset = model._base_manager.filter(pk__in=pks).order_by()
         # The snippet comes from the summary and the start of the body: re-reading whole bodies
         # was most of a search's cost.
+        summary, body = _body_fields(model)
         text = Concat(summary, Value("\n"), Left(body, SNIPPET_SOURCE_CHARS), output_field=TextField())
         if is_postgresql(queryset):
-            queryset = queryset.annotate(search_headline=_headline(text, q))
+            found = queryset.annotate(search_headline=_headline(text, q)).values_list("pk", "search_headline")
+            made = {pk: _marked(headline) for pk, headline in found}
         else:
-            queryset = queryset.annotate(search_text=text)
-        items.update({(kind, item.pk): item for item in queryset})
-    query = parse(q)
-    results = []
-    for row in rows:
-        item = items.get((row["type"], row["pk"]))
-        if item is not None:  # unpublished between the two queries
-            item.rank = round(row[RANK], 6)
-            item.snippet = _snippet(item, query)
-            results.append(item)
-    return results
+            query = parse(q)
+            found = queryset.annotate(search_text=text).values_list("pk", "search_text")
+            made = {pk: highlight(" ".join(text.split()), query) for pk, text in found}
+        return {pk: (orjson.dumps(snippet).decode(), [object_key(model, pk)]) for pk, snippet in made.items()}
+
+    return make
 
 
 def refresh_search_vectors(queryset: QuerySet) -> int:
@@ -161,6 +188,30 @@ def refresh_search_vectors(queryset: QuerySet) -> int:
 # --- PostgreSQL ------------------------------------------------------------------------------
 def _ts_query(q: str) -> SearchQuery:
     return SearchQuery(q, search_type="websearch", config=CONFIG)
+
+
+class _NewestFirst(Func):
+    """RUM's distance from a publish time back to a moment (`<=|`): ordered by it, the rows before
+    that moment come newest first, from the index itself."""
+
+    arg_joiner = " <=| "
+    template = "(%(expressions)s)"
+    output_field = FloatField()
+
+
+_time_indexes: dict[tuple[str, str], bool] = {}
+
+
+def _time_indexed(queryset: QuerySet) -> bool:
+    """Whether the model's table has the RUM index of migration 0014 (asked once per database)."""
+    connection = connections[queryset.db]
+    table = queryset.model._meta.db_table
+    key = (connection.settings_dict["NAME"], table)
+    if key not in _time_indexes:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [f"{table}_search_rum"])
+            _time_indexes[key] = cursor.fetchone() is not None
+    return _time_indexes[key]
 
 
 def _body_fields(model) -> list[str]:
@@ -217,11 +268,8 @@ def _search_fallback(queryset: QuerySet, query: Query) -> QuerySet:
 
 
 # --- Snippets ----------------------------------------------------------------------------------
-def _snippet(item, query: Query) -> str:
-    headline = getattr(item, "search_headline", None)
-    if headline is not None:
-        return escape(" ".join(headline.split())).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
-    return highlight(" ".join(item.search_text.split()), query)
+def _marked(headline: str) -> str:
+    return escape(" ".join(headline.split())).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
 
 
 def highlight(text: str, query: Query, *, length: int = SNIPPET_CHARS) -> str:

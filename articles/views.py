@@ -218,13 +218,10 @@ class SearchViewSet(viewsets.GenericViewSet):
         )
         rows = rows.order_by(*OrderingFilter().get_ordering(request, rows, self), "type")
         page = self.paginate_queryset(rows)
-        teasers = {
-            "article": Article.objects.published().teasers(),
-            "video": Video.objects.published().teasers(),
-        }
-        items = search.load(page, q, teasers)
-        response = self.get_paginated_response(self.get_serializer(items, many=True).data)
-        add_surrogate_keys(response, items, ["articles", "videos"])  # any change may change the results
+        host = request.build_absolute_uri("/")[:-1]
+        items, keys = search.load(page, q, {"article": Article, "video": Video}, host)
+        response = self.get_paginated_response(items)
+        add_surrogate_keys(response, keys=[*keys, "articles", "videos"])  # any change may change the results
         return response
 
 

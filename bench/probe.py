@@ -56,7 +56,8 @@ def targets() -> dict:
         "list ?expand=": "/api/v1/articles/?expand=section,topics,authors",
         "cursor page": second_page.removeprefix("http://testserver"),
         "deep page": f"/api/v1/articles/?page={DEEP_PAGE}",
-        "changes": "/api/v1/changes/",
+        "changes": "/api/v1/changes/?page_size=20",  # a page of 20, as the lists
+        "changes, 100": "/api/v1/changes/",  # its default page
         "topic": f"/api/v1/topics/{topic.slug}/",
         "search": f"/api/v1/search/?q={SEARCH_WORD}",
         "postgresql": connection.cursor().connection.info.parameter_status("server_version")

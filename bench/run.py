@@ -394,6 +394,7 @@ def scenarios_of(targets: dict) -> list[list[Scenario]]:
             Scenario("cursor page", targets["cursor page"], "after a purge"),
             Scenario("deep page", targets["deep page"], "after a purge"),
             Scenario("changes", targets["changes"], "after a purge"),
+            Scenario("changes, 100", targets["changes, 100"], "after a purge"),
             Scenario("rss", "/feeds/rss/", "after a purge"),
             Scenario("topic", targets["topic"], "after a purge"),
             Scenario("search", targets["search"], "after a purge"),

@@ -425,6 +425,11 @@ def _scheduled() -> tuple[list, frozenset[str], tuple[str, ...]]:
     return [r.model for r in found], frozenset(r.lists for r in found), tuple(f"{r.key}-" for r in found)
 
 
+def object_key(model, pk) -> str:
+    """The key naming one object of a registered model (`article-12`)."""
+    return f"{_registry[model._meta.label].key}-{pk}"
+
+
 def list_keys(model) -> list[str]:
     """The key that every change to one of `model`'s objects gives a new version (`articles`)."""
     registration = _registry.get(model._meta.label)

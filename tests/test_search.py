@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from articles import search as search_module
 from articles.models import Article, Video
 from cms.publishing import Status
 from tests.factories import ArticleFactory, ImageFactory, SectionFactory, TopicFactory, VideoFactory
@@ -429,7 +430,7 @@ def test_postgresql_vectors_are_stored_and_indexed():
 
 
 @postgresql_only
-def test_postgresql_search_uses_the_gin_index():
+def test_postgresql_search_uses_a_search_index():
     for n in range(50):
         ArticleFactory(live=True, headline=f"Story {n}")
     with connection.cursor() as cursor:
@@ -439,4 +440,37 @@ def test_postgresql_search_uses_the_gin_index():
             "WHERE search_vector @@ websearch_to_tsquery('english', 'story')"
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "articles_article_search_gin" in plan
+    # The GIN index, or the RUM index that also holds publish times where `rum` is installed.
+    assert "articles_article_search_gin" in plan or "articles_article_search_rum" in plan
+
+
+def rum_indexed() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'articles_article_search_rum'")
+        return cursor.fetchone() is not None
+
+
+@postgresql_only
+def test_with_rum_the_newest_matches_come_from_the_index_in_order(api_client, monkeypatch):
+    if not rum_indexed():
+        pytest.skip("the rum extension is not installed here (Debian: postgresql-15-rum)")
+    monkeypatch.setattr("articles.search.RANKED_MATCHES", 3)
+    now = timezone.now()
+    articles = [
+        ArticleFactory(live=True, headline=f"Kursk {n}", published_at=now - timedelta(hours=n))
+        for n in range(6)
+    ]
+    ArticleFactory(live=False, headline="Kursk draft", published_at=now)
+    ranked = search_module.search(Article.objects.published(), "kursk")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for setting in ("enable_bitmapscan", "enable_sort"):  # as the planner picks on a large table
+            cursor.execute(f"SET LOCAL {setting} = off")
+        sql, params = ranked.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Scan using articles_article_search_rum" in plan and "Order By: (published_at <=|" in plan
+    assert {article.pk for article in ranked} == {article.pk for article in articles[:3]}
+    data = search(api_client, "q=kursk&type=article&ordering=-published_at")
+    assert [item["slug"] for item in data["results"]] == [article.slug for article in articles[:3]]
