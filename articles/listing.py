@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from cms.caching import Renderings, get_renderings, keys_of
-from cms.compiled import CompiledQuery
+from cms.compiled import CompiledQuery, union_rows
 from cms.publishing import PUBLISHING_FIELDS
 from cms.representation import ABSOLUTE_PREFIX
 
@@ -234,13 +234,15 @@ NEWEST[None] = {"article": _newest(Article, None), "video": _newest(Video, None)
 def latest_public_content(relation: str | None, pk: int | None, *, limit: int = 12) -> list[tuple[str, int]]:
     """The newest publicly visible articles and videos whose `relation` ("topics", "section" or
     "authors") is `pk`, or of all (None), newest first, as ("article" or "video", id): one query
-    per type."""
+    in all."""
     now = timezone.now()
     values = {"now": now} if relation is None else {"now": now, "pk": pk}
+    kinds = list(NEWEST[relation].items())
+    runs = union_rows([(query, values) for _, query in kinds], limit=limit)
     found = [
         (published_at, item, kind)
-        for kind, query in NEWEST[relation].items()
-        for item, published_at in query.rows(limit=limit, **values)
+        for (kind, _), rows in zip(kinds, runs, strict=True)
+        for item, published_at in rows
     ]
     return [(kind, item) for _, item, kind in sorted(found, reverse=True)[:limit]]
 

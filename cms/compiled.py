@@ -64,6 +64,14 @@ class CompiledQuery:
         return sql, list(params), slots, in_text, converters
 
     def rows(self, *, limit: int | None = None, offset: int = 0, **values) -> list[tuple]:
+        connection, sql, params, converters = self.statement(limit, offset, values)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return self.converted(rows, converters, connection)
+
+    def statement(self, limit: int | None, offset: int, values: dict) -> tuple:
+        """The connection, SQL, parameters and converters of one run."""
         queryset = None
         alias = getattr(self, "_alias", None)
         if alias is None:
@@ -84,12 +92,10 @@ class CompiledQuery:
         ]
         if limit is not None:
             sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if converters:
-            rows = [self._convert(row, converters, connection) for row in rows]
-        return rows
+        return connection, sql, params, converters
+
+    def converted(self, rows: list, converters: dict, connection) -> list[tuple]:
+        return [self._convert(row, converters, connection) for row in rows] if converters else rows
 
     @staticmethod
     def _convert(row: tuple, converters: dict, connection) -> tuple:
@@ -100,3 +106,25 @@ class CompiledQuery:
                 value = function(value, expression, connection)
             row[position] = value
         return tuple(row)
+
+
+def union_rows(runs: list[tuple[CompiledQuery, dict]], *, limit: int) -> list[list[tuple]]:
+    """The first `limit` rows of each compiled query, run with its values, in one round trip
+    (UNION ALL of the queries, each limited on its own): a list of rows per query, in order."""
+    statements = [query.statement(limit, 0, values) for query, values in runs]
+    connection = statements[0][0]
+    sql = " UNION ALL ".join(
+        f"SELECT {index} AS compiled_branch, branch.* FROM ({statement}) branch"
+        for index, (_, statement, _, _) in enumerate(statements)
+    )
+    params = [param for _, _, branch_params, _ in statements for param in branch_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    rows: list[list[tuple]] = [[] for _ in runs]
+    for row in found:
+        rows[row[0]].append(row[1:])
+    return [
+        query.converted(branch, converters, connection)
+        for (query, _), branch, (_, _, _, converters) in zip(runs, rows, statements, strict=True)
+    ]
