@@ -15,6 +15,7 @@ visible now is a tombstone, so replaying an older row can never resurrect an ite
 draft's content. A tombstone is only served for an item that was publicly visible at some point
 (with the slug it had then), so even a draft's slug stays unseen."""
 
+from collections import namedtuple
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -145,7 +146,8 @@ def position_since(value: str | None) -> Position:
     """The position a `since` value stands for: a token, an ISO 8601 time (changes at or after it),
     or nothing (from the beginning: every publicly visible item, then what changes from now on)."""
     if not value:
-        latest = ChangeLog.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        latest = LATEST_SEQ.rows(limit=1)
+        latest = latest[0][0] if latest else 0
         return Position(origin=latest, seq=latest)
     moment = _parse_time(value)
     if moment is not None:
@@ -188,8 +190,7 @@ def read_changes(*, since: Position, limit: int) -> ChangePage:
     of queries: the log, the items its rows name (one per type), and the clock changes (two per
     type)."""
     now = timezone.now()
-    served = [ChangeLog.Change.UPSERT, ChangeLog.Change.DELETE, ChangeLog.Change.SCHEDULED]
-    rows = list(ChangeLog.objects.filter(seq__gt=since.seq, change__in=served).order_by("seq")[: limit + 1])
+    rows = [LogRow(*row) for row in LOG_ROWS.rows(limit=limit + 1, seq=since.seq)]
     log_more, rows = len(rows) > limit, rows[:limit]
     changes: dict[tuple[str, int], Change] = {}
     for change in _resolve(rows):
@@ -214,7 +215,19 @@ def read_changes(*, since: Position, limit: int) -> ChangePage:
     return ChangePage(list(changes.values()), position, has_more=timed_more)
 
 
-def _resolve(rows: list[ChangeLog]) -> list[Change]:
+LOG_COLUMNS = ("seq", "type", "object_id", "slug", "change", "at")
+LogRow = namedtuple("LogRow", LOG_COLUMNS)
+SERVED = [ChangeLog.Change.UPSERT, ChangeLog.Change.DELETE, ChangeLog.Change.SCHEDULED]
+LOG_ROWS = CompiledQuery(
+    lambda seq: (
+        ChangeLog.objects.filter(seq__gt=seq, change__in=SERVED).order_by("seq").values_list(*LOG_COLUMNS)
+    ),
+    seq=int,
+)
+LATEST_SEQ = CompiledQuery(lambda: ChangeLog.objects.order_by("-seq").values_list("seq"))
+
+
+def _resolve(rows: list[LogRow]) -> list[Change]:
     """Log rows as changes, each describing its item as it is now."""
     public = {}
     for type_, label in SYNCED_MODELS.items():

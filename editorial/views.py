@@ -8,7 +8,7 @@ from rest_framework.utils.urls import replace_query_param
 from cms.pagination import bounded_page_size
 
 from .changes import InvalidSince, make_token, position_since, read_changes, with_cards
-from .serializers import ChangePageSerializer
+from .serializers import ChangePageSerializer, ChangeSerializer
 
 CHANGES_PAGE_SIZE, CHANGES_MAX_PAGE_SIZE = 100, 500
 
@@ -58,12 +58,13 @@ class ChangeViewSet(viewsets.GenericViewSet):
         page = read_changes(since=since, limit=limit)
         changes, _ = with_cards(page.changes, request.build_absolute_uri("/")[:-1])  # never kept: no-cache
         token = make_token(page.position)
+        change = ChangeSerializer(context=self.get_serializer_context())  # ChangePageSerializer's shape
         data = {
-            "results": changes,
+            "results": [change.to_representation(item) for item in changes],
             "next": replace_query_param(request.build_absolute_uri(), "since", token),
             "next_since": token,
             "has_more": page.has_more,
         }
-        response = Response(self.get_serializer(data).data)
+        response = Response(data)
         response["Cache-Control"] = "no-cache"  # the same URL answers more as changes come in
         return response
