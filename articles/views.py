@@ -3,7 +3,7 @@ import re
 from rest_framework import viewsets
 from rest_framework.response import Response
 
-from cms.caching import SurrogateKeyMixin, add_surrogate_keys
+from cms.caching import SurrogateKeyMixin, add_surrogate_keys, cached_value, list_keys
 from cms.compiled import CompiledQuery
 from cms.fields import FieldSelectionMixin
 from cms.filtering import FilterBackend, translate_validation
@@ -34,8 +34,14 @@ UNFILTERED_PAGE_PARAMS = {"page", "page_size", "cursor", "fields", "expand"}
 # The filters that narrow it to one topic or section (articles.filters): the id of the slug, in
 # what they look in.
 SCOPED = {
-    "topic": CompiledQuery(lambda slug: Topic.objects.active().filter(slug=slug).values_list("pk"), slug=str),
-    "section": CompiledQuery(lambda slug: Section.objects.filter(slug=slug).values_list("pk"), slug=str),
+    "topic": (
+        Topic,
+        CompiledQuery(lambda slug: Topic.objects.active().filter(slug=slug).values_list("pk"), slug=str),
+    ),
+    "section": (
+        Section,
+        CompiledQuery(lambda slug: Section.objects.filter(slug=slug).values_list("pk"), slug=str),
+    ),
 }
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 
@@ -126,7 +132,11 @@ class ArticleViewSet(
         values = request.query_params.getlist(name := next(iter(filters)))
         if len(filters) > 1 or name not in SCOPED or len(values) != 1 or not SLUG.fullmatch(values[0]):
             return None
-        found = SCOPED[name].rows(limit=1, slug=values[0])
+        slug, (model, query) = values[0], SCOPED[name]
+        # Kept like a count, while no topic (or section) changes: one query fewer per list.
+        found = cached_value(
+            f"api:scope:{name}:{slug}", list_keys(model), lambda: query.rows(limit=1, slug=slug)
+        )
         return listing.LiveArticles(name, found[0][0]) if found else None
 
     def retrieve(self, request, *args, **kwargs):

@@ -393,3 +393,20 @@ def test_a_list_of_one_topic_or_section_is_compiled_and_equals_the_filtered_path
     cursor = page(f"{scope}={slug}&page_size=2&cursor=")["next"]
     assert page(cursor.split("?", 1)[1]) == page(cursor.split("?", 1)[1] + "&ordering=-published_at")
     assert page(f"{scope}=nothing-here")["count"] == 0
+
+
+def test_a_topic_renamed_or_deactivated_changes_its_list_at_once(api_client):
+    topic = TopicFactory(slug="kursk")
+    ArticleFactory(live=True, topics=[topic])
+
+    def count(slug):
+        response = api_client.get(f"/api/v1/articles/?topic={slug}")
+        return response.status_code, response.json().get("count")
+
+    assert count("kursk") == (200, 1)  # its id is now kept, as a count is
+    topic.slug = "kursk-oblast"
+    topic.save()
+    assert count("kursk") == count("nothing-here") and count("kursk-oblast") == (200, 1)
+    topic.is_active = False
+    topic.save()
+    assert count("kursk-oblast") == count("nothing-here")
