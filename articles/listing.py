@@ -165,7 +165,7 @@ def _renderings(kind: str, expand: frozenset[str], timed: bool) -> Renderings:
 _RENDERINGS: dict[str, Renderings] = {}
 
 
-def _chosen(text: str, fields: set[str] | None) -> orjson.Fragment | dict:
+def chosen(text: str, fields: set[str] | None) -> orjson.Fragment | dict:
     """A served item, whole or with only the `?fields=` chosen."""
     if not fields:
         return orjson.Fragment(text)
@@ -201,7 +201,7 @@ def list_items(
         rows = [row for row in rows if row.pk in stored]  # not one deleted since the page was read
     has_video = {True: ',"has_video":true}', False: ',"has_video":false}'}
     items = [
-        _chosen(with_host(stored[row.pk][0], host)[:-1] + has_video[row.has_video], fields) for row in rows
+        chosen(with_host(stored[row.pk][0], host)[:-1] + has_video[row.has_video], fields) for row in rows
     ]
     keys = {key for row in rows for key in stored[row.pk][1]}
     keys.update(f"video-{row.lead_video_id}" for row in rows if row.has_video)
@@ -330,4 +330,4 @@ def detail(
         stored[row.pk] = (orjson.dumps(data).decode(), sorted(keys_of([article]) | embed_keys(embeds)))
         renderings.set_many(stored, token)
     text, keys = stored[row.pk]
-    return _chosen(with_host(text, host), fields), list(keys)
+    return chosen(with_host(text, host), fields), list(keys)

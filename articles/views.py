@@ -1,14 +1,17 @@
 import re
 
+import orjson
+from django.http import Http404
 from rest_framework import viewsets
 from rest_framework.response import Response
 
-from cms.caching import SurrogateKeyMixin, add_surrogate_keys, cached_value, list_keys
+from cms.caching import Renderings, SurrogateKeyMixin, add_surrogate_keys, cached_value, keys_of, list_keys
 from cms.compiled import CompiledQuery
 from cms.fields import FieldSelectionMixin
 from cms.filtering import FilterBackend, translate_validation
 from cms.ordering import OrderingFilter
 from cms.pagination import FeedPagination, PageNumberPagination
+from cms.representation import ABSOLUTE_PREFIX
 from topics.models import Section, Topic
 from topics.serializers import SectionSerializer, TopicSerializer
 
@@ -66,13 +69,75 @@ def embed_keys(embeds: dict) -> set[str]:
     return keys | {"videos"} if embeds["hidden"] else keys
 
 
-class TeaserCardsMixin:
-    """For the pages that list the newest content (a section's, a topic's, an author's)."""
+class _Unknown(Exception):
+    """No such object: nothing is kept (unknown slugs must not make cache entries)."""
 
-    def teaser_cards(self, refs) -> list:
-        cards, keys = listing.teaser_cards(refs, self.request.build_absolute_uri("/")[:-1])
-        self.also_served(keys)
-        return list(cards.values())
+
+class LatestContentPageMixin:
+    """The detail of a section, a topic or an author: its own fields and its newest publicly
+    visible content as teaser cards, all kept as renderings (articles.listing) by the rule of
+    cached responses, the slug's id like a count while no object of its kind changes. A publish
+    changes only which cards are newest: one query then."""
+
+    relation: str  # what `latest_public_content` looks in: "section", "topics", "authors"
+
+    def retrieve(self, request, *args, **kwargs):
+        fields = self.get_fields()  # checked first: a 400 for an unknown one
+        slug = kwargs[self.lookup_field]
+        try:
+            pk = cached_value(
+                f"api:slug:{self.basename}:{slug}",
+                list_keys(self.get_queryset().model),
+                lambda: self._pk(slug),
+            )
+        except _Unknown:
+            raise Http404 from None
+        own = ("own", pk)
+        refs = [own, *listing.latest_public_content(self.relation, pk)]
+        shown, texts, keys = listing.kept(
+            refs, {**listing.TEASERS, "own": (_own_renderings(self), self._own)}
+        )
+        if own not in texts:
+            raise Http404  # deleted since its id was kept
+        self._served = ([], {*keys, *self.detail_keys})
+        host = request.build_absolute_uri("/")[:-1]
+        latest = ",".join(texts[ref] for ref in shown if ref != own)
+        return Response(
+            listing.chosen(listing.with_host(f'{texts[own][:-1]},"latest":[{latest}]}}', host), fields)
+        )
+
+    def _pk(self, slug: str) -> int:
+        found = self.get_queryset().filter(slug=slug).first()
+        if found is None:
+            raise _Unknown
+        self._found = found  # for _own(), which is about to need it
+        return found.pk
+
+    def _own(self, pks) -> dict:
+        """make() for `kept`: the objects' own fields as JSON (image URLs with the host marked)."""
+        context = {**self.get_serializer_context(), "fields": None, ABSOLUTE_PREFIX: listing.HOST_MARK}
+        serializer = self.get_serializer_class()(context=context)
+        loaded = getattr(self, "_found", None)
+        if loaded is None or [loaded.pk] != list(pks):
+            loaded = self.get_queryset().filter(pk__in=pks)
+        else:
+            loaded = [loaded]
+        made = {}
+        for found in loaded:
+            found.latest = []
+            data = serializer.represent(found)
+            del data["latest"]
+            made[found.pk] = (orjson.dumps(data).decode(), sorted(keys_of([found])))
+        return made
+
+
+_OWN_RENDERINGS: dict[str, Renderings] = {}
+
+
+def _own_renderings(view) -> Renderings:
+    if view.basename not in _OWN_RENDERINGS:
+        _OWN_RENDERINGS[view.basename] = Renderings(f"{view.basename}-page", timed=False)
+    return _OWN_RENDERINGS[view.basename]
 
 
 class ArticleViewSet(
@@ -178,21 +243,19 @@ class VideoViewSet(SurrogateKeyMixin, SlugRedirectMixin, FieldSelectionMixin, vi
         return VideoListSerializer if self.action == "list" else VideoDetailSerializer
 
 
-class AuthorViewSet(SurrogateKeyMixin, TeaserCardsMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
+class AuthorViewSet(
+    SurrogateKeyMixin, LatestContentPageMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet
+):
     """Authors, by name. The detail lists their newest published articles."""
 
     detail_keys = ("articles",)  # which are the newest changes with any article
+    relation = "authors"
 
     lookup_field = "slug"
     queryset = Author.objects.all()
 
     def get_serializer_class(self):
         return AuthorSerializer if self.action == "list" else AuthorDetailSerializer
-
-    def get_object(self):
-        author = super().get_object()
-        author.latest = self.teaser_cards(listing.latest_public_content("authors", author.pk))
-        return author
 
 
 class SearchViewSet(viewsets.GenericViewSet):
@@ -236,10 +299,13 @@ class SearchViewSet(viewsets.GenericViewSet):
 
 
 # --- The pages of sections and topics, which list their newest content ---------------------
-class SectionViewSet(SurrogateKeyMixin, TeaserCardsMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
+class SectionViewSet(
+    SurrogateKeyMixin, LatestContentPageMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet
+):
     """Sections in navigation order. The detail lists the section's newest published content."""
 
     detail_keys = ("articles", "videos")  # which are the newest changes with any of them
+    relation = "section"
 
     lookup_field = "slug"
     queryset = Section.objects.all()
@@ -247,16 +313,14 @@ class SectionViewSet(SurrogateKeyMixin, TeaserCardsMixin, FieldSelectionMixin, v
     def get_serializer_class(self):
         return SectionSerializer if self.action == "list" else SectionDetailSerializer
 
-    def get_object(self):
-        section = super().get_object()
-        section.latest = self.teaser_cards(listing.latest_public_content("section", section.pk))
-        return section
 
-
-class TopicViewSet(SurrogateKeyMixin, TeaserCardsMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
+class TopicViewSet(
+    SurrogateKeyMixin, LatestContentPageMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet
+):
     """Active topics, by name. The detail lists the topic's newest published content."""
 
     detail_keys = ("articles", "videos")  # which are the newest changes with any of them
+    relation = "topics"
 
     lookup_field = "slug"
 
@@ -265,8 +329,3 @@ class TopicViewSet(SurrogateKeyMixin, TeaserCardsMixin, FieldSelectionMixin, vie
 
     def get_serializer_class(self):
         return TopicSerializer if self.action == "list" else TopicDetailSerializer
-
-    def get_object(self):
-        topic = super().get_object()
-        topic.latest = self.teaser_cards(listing.latest_public_content("topics", topic.pk))
-        return topic

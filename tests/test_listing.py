@@ -410,3 +410,36 @@ def test_a_topic_renamed_or_deactivated_changes_its_list_at_once(api_client):
     topic.is_active = False
     topic.save()
     assert count("kursk-oblast") == count("nothing-here")
+
+
+@pytest.mark.parametrize("page", ["topics", "sections", "authors"])
+def test_a_page_of_newest_content_follows_changes_to_its_own_fields(api_client, page):
+    parent = TopicFactory(name="Europe")
+    owner = {
+        "topics": lambda: TopicFactory(slug="ukraine", parent=parent),
+        "sections": lambda: SectionFactory(slug="ukraine"),
+        "authors": lambda: AuthorFactory(slug="ukraine"),
+    }[page]()
+    relation = {
+        "topics": {"topics": [owner]},
+        "sections": {"section": owner},
+        "authors": {"authors": [owner]},
+    }
+    ArticleFactory(live=True, **relation[page])
+    first = api_client.get(f"/api/v1/{page}/ukraine/").json()
+    assert len(first["latest"]) == 1
+    assert api_client.get(f"/api/v1/{page}/ukraine/").json() == first  # kept, and the same
+
+    if page == "topics":
+        parent.name = "Eastern Europe"
+        parent.save()
+        assert api_client.get("/api/v1/topics/ukraine/").json()["parent"]["name"] == "Eastern Europe"
+    owner.name = "Ukraine war"
+    owner.save()
+    assert api_client.get(f"/api/v1/{page}/ukraine/").json()["name"] == "Ukraine war"
+    owner.slug = "ukraine-war"
+    owner.save()
+    assert api_client.get(f"/api/v1/{page}/ukraine/").status_code == 404
+    moved = api_client.get(f"/api/v1/{page}/ukraine-war/").json()
+    assert moved["name"] == "Ukraine war" and moved["latest"] == first["latest"]
+    assert api_client.get(f"/api/v1/{page}/ukraine-war/?fields=name").json() == {"name": "Ukraine war"}
