@@ -198,11 +198,20 @@ class ArticleViewSet(
         if len(filters) > 1 or name not in SCOPED or len(values) != 1 or not SLUG.fullmatch(values[0]):
             return None
         slug, (model, query) = values[0], SCOPED[name]
+
+        def scope_id() -> int:
+            found = query.rows(limit=1, slug=slug)
+            if not found:
+                raise _Unknown
+            return found[0][0]
+
         # Kept like a count, while no topic (or section) changes: one query fewer per list.
-        found = cached_value(
-            f"api:scope:{name}:{slug}", list_keys(model), lambda: query.rows(limit=1, slug=slug)
-        )
-        return listing.LiveArticles(name, found[0][0]) if found else None
+        try:
+            return listing.LiveArticles(
+                name, cached_value(f"api:scope:{name}:{slug}", list_keys(model), scope_id)
+            )
+        except _Unknown:
+            return None  # the filters' path answers it
 
     def retrieve(self, request, *args, **kwargs):
         shape = {"expand": frozenset(self.get_expand()), "fields": self.get_fields()}

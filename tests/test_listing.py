@@ -443,3 +443,21 @@ def test_a_page_of_newest_content_follows_changes_to_its_own_fields(api_client, 
     moved = api_client.get(f"/api/v1/{page}/ukraine-war/").json()
     assert moved["name"] == "Ukraine war" and moved["latest"] == first["latest"]
     assert api_client.get(f"/api/v1/{page}/ukraine-war/?fields=name").json() == {"name": "Ukraine war"}
+
+
+def test_no_id_is_kept_for_an_unknown_slug(api_client, settings):
+    settings.RESPONSE_CACHE = False
+    TopicFactory(slug="kursk")
+    SectionFactory(slug="news")
+    for url in ("/api/v1/articles/?topic=kursk", "/api/v1/articles/?section=news", "/api/v1/topics/kursk/"):
+        api_client.get(url)
+    assert any("kursk" in key for key in cache._cache)  # the local-memory cache the tests run on
+
+    for n in range(5):
+        assert api_client.get(f"/api/v1/articles/?topic=unknown-{n}").json()["count"] == 0
+        assert api_client.get(f"/api/v1/articles/?section=unknown-{n}").json()["count"] == 0
+        assert api_client.get(f"/api/v1/topics/unknown-{n}/").status_code == 404
+        assert api_client.get(f"/api/v1/sections/unknown-{n}/").status_code == 404
+        assert api_client.get(f"/api/v1/authors/unknown-{n}/").status_code == 404
+
+    assert not [key for key in cache._cache if "unknown" in key]
