@@ -1,11 +1,14 @@
 """The one error format: RFC 9457 problem details, for every error the project answers with,
 whether DRF raised it (validation, 404, 405, ...) or Django did (unknown URL, server error)."""
 
+import functools
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -87,6 +90,43 @@ def permission_denied(request, exception=None):
 
 def not_found(request, exception=None):
     return problem_response(404, f"Nothing is found at {request.path}.", code="not_found")
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: under /api/ in the error format, elsewhere (the admin) Django's page."""
+    if not request.path.startswith("/api/"):
+        return django_csrf_failure(request, reason)
+    return problem_response(403, f"CSRF verification failed: {reason}", code="csrf_failed")
+
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def allowed(methods) -> HttpResponse:
+    """The answer to OPTIONS: no body, the methods in `Allow`."""
+    response = HttpResponse(status=204, headers={"Allow": ", ".join(methods)})
+    del response["Content-Type"]
+    return response
+
+
+def read_only(view):
+    """A plain Django view under /api/ that only reads: exempt from CSRF (it changes nothing), an
+    OPTIONS request answered with what it allows, and any other method a 405 in the error format."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        allow = {"Allow": ", ".join(READ_METHODS)}
+        if request.method == "OPTIONS":
+            return allowed(READ_METHODS)
+        if request.method not in READ_METHODS:
+            response = problem_response(
+                405, f'Method "{request.method}" not allowed.', code="method_not_allowed"
+            )
+            response["Allow"] = allow["Allow"]
+            return response
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(wrapped)
 
 
 def server_error(request):

@@ -39,6 +39,7 @@ DATABASE_HEALTH_CHECKS = env_bool("DATABASE_HEALTH_CHECKS", False)
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "cms.exceptions.csrf_failure"  # in the error format under /api/
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)  # production: 1, unless the proxy redirects
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
@@ -140,6 +141,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cms.guard.RequestGuardMiddleware",  # first: control characters in a URL are refused unread
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -239,7 +241,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["cms.renderers.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["cms.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "cms.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["cms.filtering.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "cms.schema.AutoSchema",

@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from articles.feeds import AtomFeed, RssFeed, json_feed
 from articles.preview import PreviewView
@@ -12,6 +12,7 @@ from articles.sitemaps import news_sitemap, sitemap_index, sitemap_section
 from cms import exceptions
 
 from .api import router
+from .docs import RedocView, SchemaView, SwaggerView
 
 
 def index(request):
@@ -30,6 +31,7 @@ def index(request):
     )
 
 
+@exceptions.read_only
 @never_cache  # a load balancer must hear from this process, not from a cache in front of it
 def health(request):
     """Liveness for load balancers: a constant body, no database, through the whole middleware
@@ -37,6 +39,7 @@ def health(request):
     return JsonResponse({"status": "ok"})
 
 
+@exceptions.read_only
 def api_index(request):
     return JsonResponse(
         {name: request.build_absolute_uri(f"/api/v1/{prefix}/") for prefix, _, name in router.registry}
@@ -50,9 +53,9 @@ urlpatterns = [
     path("api/v1/", api_index, name="api-root"),
     path("api/v1/", include(router.urls)),
     path("api/v1/preview/<str:token>/", PreviewView.as_view(), name="preview"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     # Feeds and sitemaps (articles/feeds.py, articles/sitemaps.py): plain Django views, not in the schema.
     path("feeds/rss/", RssFeed(), name="feed-rss"),
     path("feeds/atom/", AtomFeed(), name="feed-atom"),
@@ -74,8 +77,9 @@ if settings.SERVE_MEDIA:  # production serves uploads from a CDN or object stora
     urlpatterns.append(
         re_path(r"^media/(?P<path>.*)$", lambda request, path: serve(request, path, settings.MEDIA_ROOT))
     )
-# Unknown API URLs answer in the error format even when DEBUG shows HTML pages elsewhere.
-urlpatterns.append(re_path(r"^api/", exceptions.not_found))
+# Unknown API URLs answer in the error format even when DEBUG shows HTML pages elsewhere, and
+# whatever the method: a POST to one is a 404, not a CSRF refusal.
+urlpatterns.append(re_path(r"^api/", csrf_exempt(exceptions.not_found)))
 
 handler400 = exceptions.bad_request
 handler403 = exceptions.permission_denied

@@ -1,6 +1,7 @@
 """Every error, wherever it comes from, is an RFC 9457 problem document."""
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from articles.views import ArticleViewSet
@@ -93,3 +94,77 @@ def test_unexpected_error_is_a_500_problem_without_internals(monkeypatch):
     body = assert_problem(response, 500)
     assert "hunter2" not in response.content.decode()
     assert body["code"] == "server_error"
+
+
+# --- Hostile input: never a 500, never HTML under /api/ ---------------------------------------
+DETAILS = ["articles", "videos", "topics", "sections", "authors", "newsletters"]
+
+
+@pytest.mark.parametrize("character", ["%00", "%01", "%0A", "%1B", "%7F"])
+@pytest.mark.parametrize("resource", DETAILS)
+def test_a_control_character_in_a_url_path_is_a_404(api_client, resource, character):
+    body = assert_problem(api_client.get(f"/api/v1/{resource}/a{character}b/"), 404)
+    assert "control character" in body["detail"]
+
+
+@pytest.mark.parametrize("query", ["topic=%00", "q=kursk%00", "section=news%1B", "cursor=%00abc"])
+def test_a_control_character_in_a_query_parameter_is_a_400_naming_it(api_client, query):
+    body = assert_problem(api_client.get(f"/api/v1/articles/?{query}"), 400)
+    assert body["errors"] == [
+        {"detail": "Must not hold control characters.", "parameter": query.split("=")[0]}
+    ]
+    assert_problem(api_client.get(f"/feeds/rss/?{query}"), 400)
+
+
+def test_a_json_body_nested_too_deeply_is_a_400(api_client):
+    deep = "[" * 5000 + "]" * 5000
+    response = api_client.post(
+        "/api/v1/newsletters/anything/subscriptions/", data=deep, content_type="application/json"
+    )
+    body = assert_problem(response, 400)
+    assert "nested too deeply" in body["detail"]
+
+
+@pytest.fixture
+def strict_client():
+    return APIClient(enforce_csrf_checks=True)  # as a browser or a partner without a token is
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/v1/no-such-thing/", 404),
+        ("/api/v1/newsletters/anything/subscriptions", 404),  # without its slash
+        ("/api/v1/", 405),
+        ("/api/health/", 405),
+        ("/api/schema/", 405),
+        ("/api/docs/", 405),
+        ("/api/redoc/", 405),
+    ],
+)
+def test_writes_to_read_only_api_urls_are_problems_not_csrf_pages(strict_client, method, url, status):
+    response = getattr(strict_client, method)(url, data="{}", content_type="application/json")
+    assert_problem(response, status)
+    if status == 405:
+        assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/", "/api/health/", "/api/schema/", "/api/docs/", "/api/redoc/"])
+def test_options_on_the_plain_api_urls_says_what_they_allow(strict_client, url):
+    response = strict_client.options(url)
+    assert response.status_code in (200, 204)
+    assert "GET" in response["Allow"]
+
+
+@pytest.mark.parametrize("version", ["1.0\r\nX-Injected: yes", 'x"; filename="evil', "a" * 33])
+def test_an_odd_schema_version_is_a_400_not_a_header(api_client, version):
+    response = api_client.get("/api/schema/", {"version": version})
+    body = assert_problem(response, 400)
+    assert "X-Injected" not in response and "evil" not in response.get("Content-Disposition", "")
+    assert body["errors"][0]["parameter"] == "version"
+
+
+def test_a_csrf_failure_outside_the_api_is_still_django_s_page():
+    response = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
