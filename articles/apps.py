@@ -8,6 +8,7 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from cms.roles import create_roles
+        from cms.text import clean_on_save
 
         from . import dependents, redirects
         from .images import delete_image_files
@@ -18,5 +19,7 @@ class ArticlesConfig(AppConfig):
         post_delete.connect(delete_image_files, sender=self.get_model("Image"), dispatch_uid="image-files")
         # Cached responses and renderings follow every change to what they show.
         dependents.register()
+        # No control characters in what editors save, whatever saved it.
+        clean_on_save(*(self.get_model(name) for name in ("Article", "Video", "Author", "Image")))
         # Old slugs keep answering (redirects to the current one).
         redirects.connect()

@@ -23,6 +23,7 @@ from rest_framework import serializers
 from cms.caching import Renderings, add_surrogate_keys, keys_of
 from cms.frontend import frontend_host, frontend_url
 from cms.representation import ABSOLUTE_PREFIX, absolute, iso
+from cms.text import xml_text
 from topics.models import Section, Topic
 
 from .blocks import referenced_ids
@@ -285,10 +286,10 @@ class RssFeed(Feed):
         return request.feed_channel
 
     def title(self, channel):
-        return channel.title
+        return xml_text(channel.title)
 
     def description(self, channel):
-        return channel.description
+        return xml_text(channel.description)
 
     subtitle = description  # Atom's name for it
 
@@ -309,17 +310,18 @@ class RssFeed(Feed):
         # per-item attribute lookups cost more than writing an item that is kept (ItemXmlKept).
         feed = super().get_feed(replace(obj, items=[]), request)
         for item in obj.items:
+            # Text as XML can hold it, whatever editors pasted (cms.text).
             feed.add_item(
-                title=item.title,
+                title=xml_text(item.title),
                 link=item.url,
-                description=escape(item.summary),  # the description is HTML in both RSS and Atom
+                description=xml_text(escape(item.summary)),  # HTML in both RSS and Atom
                 unique_id=item.id,
                 unique_id_is_permalink=False,  # the guid is a stable tag URI; the link is the page
                 pubdate=item.published,
                 updateddate=item.updated,
-                author_name=", ".join(item.authors) or None,
-                categories=item.tags,
-                content_html=item.content_html,
+                author_name=xml_text(", ".join(item.authors)) or None,
+                categories=[xml_text(tag) for tag in item.tags],
+                content_html=xml_text(item.content_html),
                 served=item.served,
             )
         return feed

@@ -7,6 +7,8 @@ from html import escape
 import nh3
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from cms import text
+
 from .blocks import HEADING_LEVELS
 
 HEADING_TAGS = dict(zip(("h2", "h3", "h4"), HEADING_LEVELS, strict=True))
@@ -50,8 +52,8 @@ _cleaner = nh3.Cleaner(
 
 def sanitize_html(html: str) -> str:
     """Only the tags, attributes and URL schemes the editor can produce survive; scripts, styles,
-    event handlers and `javascript:` URLs never reach storage."""
-    return _cleaner.clean(html or "").strip()
+    event handlers and `javascript:` URLs never reach storage; nor control characters (cms.text)."""
+    return _cleaner.clean(text.clean(html or "")).strip()
 
 
 # --- HTML -> blocks ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from cms.caching import add_surrogate_keys
 from cms.exceptions import PROBLEM_CONTENT_TYPE, problem
 from cms.frontend import frontend_url
 from cms.representation import iso
+from cms.text import xml_text
 from topics.models import Section, Topic
 
 from .models import Article, Video
@@ -112,14 +113,17 @@ class NewsSitemap(FrontendSitemap):
         return max(item.published_at, item.updated_at)
 
     def get_urls(self, page=1, site=None, protocol=None):
-        publication = {"name": settings.SITE_NAME, "language": news_language(settings.LANGUAGE_CODE)}
+        publication = {
+            "name": xml_text(settings.SITE_NAME),
+            "language": news_language(settings.LANGUAGE_CODE),
+        }
         urls = super().get_urls(page=page, site=site, protocol=protocol)
         for url in urls:
             article = url["item"]
             url["news"] = {
                 "publication": publication,
                 "publication_date": iso(article.published_at),
-                "title": article.headline,
+                "title": xml_text(article.headline),
             }
         return urls
 

@@ -7,10 +7,12 @@ class NewslettersConfig(AppConfig):
 
     def ready(self):
         from cms.caching import register, register_dependents
+        from cms.text import clean_on_save
 
         from . import checks  # noqa: F401  (registers the system checks)
         from .models import Edition, EditionItem, Newsletter
 
+        clean_on_save(Newsletter, Edition)  # no control characters in what editors save
         register(Newsletter, key="newsletter", lists="newsletters")
         register(Edition, key="edition", lists="editions")
         # A story added to, moved in or removed from an edition.

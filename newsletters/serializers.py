@@ -1,8 +1,7 @@
-import unicodedata
-
 from rest_framework import serializers
 
 from cms.fields import SelectableFieldsMixin
+from cms.text import one_line_problem
 
 from .models import Newsletter, Subscription
 from .services import normalise_email
@@ -20,9 +19,9 @@ class NewsletterSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
 # --- Signup and self-service (newsletters/views.py). No shape here carries an email address. ---
 def no_control_characters(value: str) -> None:
     # Typed by anyone, read by staff in the admin and in CSV exports: no line breaks that make one
-    # value look like two, no terminal escape sequences.
-    if any(unicodedata.category(char) == "Cc" for char in value):
-        raise serializers.ValidationError("Line breaks, tabs and other control characters are not allowed.")
+    # value look like two, no terminal escape sequences, no bidirectional overrides (cms.text).
+    if (problem := one_line_problem(value)) is not None:
+        raise serializers.ValidationError(problem)
 
 
 class SignupSerializer(serializers.Serializer):

@@ -483,3 +483,20 @@ def test_editor_creates_and_publishes_an_article_with_a_lead_video_and_topics(ad
         "href": "https://example.com/report",
     }
     assert [item["slug"] for item in article["related"]] == ["hms-trent-jamaica"]
+
+
+def test_control_characters_pasted_into_an_article_are_not_saved(admin_client, api_client):
+    fields = {
+        "headline": "Troops\x0b moved\x1b[31m",
+        "standfirst": "On\x08 Kursk\x7f",  # (a NUL is refused by the form itself)
+        "body_html": "<p>Line\x0c one</p>",
+        "status": Status.PUBLISHED,
+        "published_at_0": "2026-01-01",
+        "published_at_1": "08:00:00",
+    }
+    response = admin_client.post(ADD_ARTICLE, article_form(section=SectionFactory(), **fields))
+    assert response.status_code == 302, form_errors(response)
+
+    article = api_client.get("/api/v1/articles/drones-over-kyiv/").json()
+    assert (article["headline"], article["standfirst"]) == ("Troops moved[31m", "On Kursk")
+    assert article["body_html"] == "<p>Line one</p>"

@@ -540,3 +540,26 @@ def test_an_embedded_video_going_live_by_the_clock_reaches_the_feed(client, sett
     items = client.get("/feeds/json/").json()["items"]
     article_item = next(item for item in items if "/articles/" in item["url"])
     assert "Scheduled clip" in article_item["content_html"]
+
+
+# --- Whatever was stored, every format stays valid -------------------------------------------------
+ODD = "Troops\x0b moved\x1b[31m on\x08 Kursk\ufffe"  # (PostgreSQL cannot store a NUL at all)
+
+
+def test_control_characters_stored_in_text_keep_feeds_and_sitemaps_valid(client):
+    topic = TopicFactory(name=f"Kursk{ODD}", description=ODD, slug="kursk")
+    author = AuthorFactory(name=f"Ann{ODD}")
+    Article.objects.filter(pk=ArticleFactory(live=True, topics=[topic], authors=[author]).pk).update(
+        headline=ODD, standfirst=ODD, body_html=f"<p>{ODD}</p>"
+    )  # as a bulk load, without save()'s cleaning
+    VideoFactory(live=True, title=ODD, description=ODD, topics=[topic])
+
+    for url in ("/feeds/rss/", "/feeds/atom/", "/feeds/topics/kursk/rss/", "/feeds/topics/kursk/atom/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        ET.fromstring(response.content)  # well-formed XML
+        assert b"Troops moved" in response.content
+    assert client.get("/feeds/json/").json()["items"][0]["title"]
+    news = client.get("/sitemap-news.xml")
+    titles = [title.text for title in ET.fromstring(news.content).iter(f"{NEWS}title")]
+    assert "Troops moved" in titles[0] and "\x0b" not in titles[0]

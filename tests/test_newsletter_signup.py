@@ -493,3 +493,11 @@ def test_schema_documents_signup_and_self_service_with_example_com_addresses_onl
     assert "304" not in manage["responses"]  # never cached: no conditional requests to document
     addresses = set(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", response.content.decode()))
     assert addresses and all(address.endswith("@example.com") for address in addresses)
+
+
+@pytest.mark.parametrize("odd", ["\u2028", "\u2029", "\u202e", "\u2066", "\u200f", "\x85"])
+@pytest.mark.parametrize("field", ["name", "source"])
+def test_separators_and_bidi_overrides_are_refused_in_name_and_source(client, field, odd):
+    response = signup(client, NewsletterFactory(), **{field: f"Ann{odd}Admin"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["pointer"] == f"#/{field}"
