@@ -30,6 +30,7 @@ from .serializers import ArticleDetailSerializer, VideoDetailSerializer
 from .views import load_body_embeds
 
 SALT = "cms.preview"
+PREVIEWABLE = {"articles.article", "articles.video"}
 
 
 def make_preview_token(obj: models.Model) -> str:
@@ -42,7 +43,14 @@ def read_preview_token(token: str) -> tuple[type[models.Model], int]:
     it is older than PREVIEW_MAX_AGE_SECONDS, and `signing.BadSignature` (its base class) for a
     token that this site did not make."""
     payload = signing.loads(token, salt=SALT, max_age=settings.PREVIEW_MAX_AGE_SECONDS)
-    return apps.get_model(payload["model"]), payload["pk"]
+    # Signed here, but perhaps by another version of this code, or with another key's payload
+    # shape: anything but what make_preview_token() writes is a token this site did not make.
+    if not isinstance(payload, dict) or set(payload) != {"model", "pk"}:
+        raise signing.BadSignature("Not a preview token.")
+    label, pk = payload["model"], payload["pk"]
+    if not isinstance(label, str) or label not in PREVIEWABLE or type(pk) is not int:
+        raise signing.BadSignature("Not a preview token.")
+    return apps.get_model(label), pk
 
 
 def preview_url(obj: models.Model) -> str:

@@ -231,3 +231,28 @@ def test_schema_documents_the_preview_endpoint(api_client):
     ]
     assert set(responses) == {"200", "404", "410"}
     assert "application/problem+json" in responses["410"]["content"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "articles.article",
+        [1, 2],
+        {},
+        {"model": "articles.article"},
+        {"model": "articles.article", "pk": "1"},
+        {"model": "articles.article", "pk": True},
+        {"model": "articles.article", "pk": 1, "extra": 1},
+        {"model": "auth.user", "pk": 1},
+        {"model": "no.such", "pk": 1},
+        {"model": ["articles.article"], "pk": 1},
+    ],
+)
+def test_a_signed_token_with_another_payload_is_a_404_not_a_500(api_client, payload):
+    ArticleFactory(status=Status.DRAFT)
+    token = signing.dumps(payload, salt=SALT)  # signed with the site's key, but not a preview token
+
+    response = api_client.get(reverse("preview", kwargs={"token": token}))
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "preview_invalid"
