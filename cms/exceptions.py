@@ -2,10 +2,12 @@
 whether DRF raised it (validation, 404, 405, ...) or Django did (unknown URL, server error)."""
 
 import functools
+import sys
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
@@ -129,7 +131,24 @@ def read_only(view):
     return csrf_exempt(wrapped)
 
 
+# Errors that say the database is not answering (down, restarting, unreachable), not that a query
+# is wrong: a 503 with Retry-After, and the next request connects again.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER = 5  # seconds
+
+
+def database_unavailable() -> JsonResponse:
+    response = problem_response(
+        503, "The database is not answering; try again in a few seconds.", code="database_unavailable"
+    )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def server_error(request):
+    # Django calls this while handling the exception, which is still the one being handled.
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return database_unavailable()
     return problem_response(500, "Something went wrong on our side. It has been logged.", code="server_error")
 
 

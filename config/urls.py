@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path, re_path
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
 
@@ -13,6 +12,7 @@ from cms import exceptions
 
 from .api import router
 from .docs import RedocView, SchemaView, SwaggerView
+from .health import health, ready
 
 
 def index(request):
@@ -32,14 +32,6 @@ def index(request):
 
 
 @exceptions.read_only
-@never_cache  # a load balancer must hear from this process, not from a cache in front of it
-def health(request):
-    """Liveness for load balancers: a constant body, no database, through the whole middleware
-    stack. Also the bench's baseline (bench/). A plain Django view, so not in the API schema."""
-    return JsonResponse({"status": "ok"})
-
-
-@exceptions.read_only
 def api_index(request):
     return JsonResponse(
         {name: request.build_absolute_uri(f"/api/v1/{prefix}/") for prefix, _, name in router.registry}
@@ -50,6 +42,7 @@ urlpatterns = [
     path("", index),
     path("admin/", admin.site.urls),
     path("api/health/", health, name="health"),
+    path("api/ready/", ready, name="ready"),
     path("api/v1/", api_index, name="api-root"),
     path("api/v1/", include(router.urls)),
     path("api/v1/preview/<str:token>/", PreviewView.as_view(), name="preview"),
