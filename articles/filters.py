@@ -90,8 +90,14 @@ class SearchQueryField(forms.CharField):
 
     def validate(self, value):
         super().validate(value)
-        if value and not search.parse(value).required:
+        if not value:
+            return
+        query = search.parse(value)
+        if not query.required:
             raise forms.ValidationError("Give at least one word to look for, not only words to leave out.")
+        words = len({word for phrase in (*query.phrases, *query.excluded) for word in phrase})
+        if words > search.MAX_WORDS:  # each distinct word is one more match to find and rank
+            raise forms.ValidationError(f"At most {search.MAX_WORDS} different words, not {words}.")
 
 
 # --- Filters: the fields above, and their schema --------------------------------------------
@@ -138,8 +144,9 @@ class SearchQueryFilter(TypedFilter):
 Q_HELP = (
     "Search words, web-search style: all words must match (`kursk offensive`); "
     '`"quoted phrase"`; `OR` between two terms; `-word` leaves out what contains it. '
-    f"At most {search.MAX_LENGTH} characters. Searches the title first, then the summary, then "
-    "the body (the transcript of a video); orders by relevance unless `ordering` says otherwise."
+    f"At most {search.MAX_LENGTH} characters and {search.MAX_WORDS} different words. Searches the "
+    "title first, then the summary, then the body (the transcript of a video); orders by relevance "
+    "unless `ordering` says otherwise."
 )
 DATE_HELP = "An ISO 8601 date and time (a date alone means midnight; no offset means UTC)."
 

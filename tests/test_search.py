@@ -474,3 +474,16 @@ def test_with_rum_the_newest_matches_come_from_the_index_in_order(api_client, mo
     assert {article.pk for article in ranked} == {article.pk for article in articles[:3]}
     data = search(api_client, "q=kursk&type=article&ordering=-published_at")
     assert [item["slug"] for item in data["results"]] == [article.slug for article in articles[:3]]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/search/", "/api/v1/articles/", "/api/v1/videos/"])
+def test_a_search_is_bounded_to_ten_different_words(api_client, url):
+    ArticleFactory(live=True, headline="Kursk")
+    ten = " OR ".join(["kursk", *(f"w{n}" for n in range(8))]) + " -drones"
+    assert api_client.get(url, {"q": ten}).status_code == 200
+
+    response = api_client.get(url, {"q": ten + " more"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"detail": "At most 10 different words, not 11.", "parameter": "q"}]
+    phrase = api_client.get(url, {"q": '"' + " ".join(f"w{n}" for n in range(11)) + '"'})
+    assert phrase.status_code == 400
