@@ -53,7 +53,10 @@ class SignupSerializer(serializers.Serializer):
         # and lower-casing İ makes two characters, so an address could outgrow its column.
         if not value.rpartition("@")[0].isascii():
             raise serializers.ValidationError("Enter a valid email address.")
-        email = normalise_email(value)
+        try:
+            email = normalise_email(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
         if len(email) > 254:
             raise serializers.ValidationError("Ensure this field has no more than 254 characters.")
         return email

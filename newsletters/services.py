@@ -1,6 +1,7 @@
 """Writes about subscribers, with their side effects: the one place that subscribes, confirms,
 unsubscribes and erases. The API, the pages, the admin and the tasks all call these."""
 
+import re
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -14,10 +15,27 @@ from .models import Erasure, Newsletter, Subscriber, Subscription
 
 
 def normalise_email(email: str) -> str:
-    """One spelling per address, so that `Ann@Example.com ` and `ann@example.com` are one
-    subscriber. The local part is lower-cased too: providers that tell case apart are vanishingly
-    rare, and two subscribers for one inbox would be worse."""
-    return email.strip().lower()
+    """One spelling per address, the one mail delivery uses, so that `Ann@Example.com `,
+    `ann@ex<U+200B>ample.com` and `ann@example.com` are one subscriber. The domain goes through
+    IDNA, as delivery does: case folded, invisible characters (zero-width spaces, soft hyphens,
+    byte-order marks, word joiners) mapped to nothing. The local part is lower-cased too: providers
+    that tell case apart are vanishingly rare, and two subscribers for one inbox would be worse.
+    Raises ValueError for what cannot be normalised so: a quoted or non-ASCII local part, a domain
+    IDNA refuses."""
+    local, at, domain = email.strip().rpartition("@")
+    if not (at and local and domain) or not local.isascii() or not _PLAIN.fullmatch(local):
+        raise ValueError("Only plain addresses are accepted: no quotes, spaces or control characters.")
+    try:
+        domain = domain.encode("idna").decode("idna")
+    except UnicodeError:
+        raise ValueError("The domain is not a valid internet domain name.") from None
+    if not domain.isprintable() or any(char.isspace() for char in domain):
+        raise ValueError("The domain is not a valid internet domain name.")
+    return f"{local.lower()}@{domain.lower()}"
+
+
+# An unquoted local part (RFC 5322 dot-atom): what every mail system delivers as written.
+_PLAIN = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 
 
 def subscribe(*, email: str, newsletter: Newsletter, name: str = "", source: str = "") -> Subscription:

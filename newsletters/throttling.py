@@ -37,5 +37,9 @@ class SignupAddressThrottle(SimpleRateThrottle):
             return None  # validation answers with a 400; nothing to count
         # A keyed hash: the cache (often shared, sometimes inspected) never holds the address, and
         # cannot be searched for one without the SECRET_KEY.
-        ident = salted_hmac(self.scope, normalise_email(email), algorithm="sha256").hexdigest()
+        try:
+            address = normalise_email(email)
+        except ValueError:
+            return None  # validation answers with a 400; nothing to count
+        ident = salted_hmac(self.scope, address, algorithm="sha256").hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": ident}

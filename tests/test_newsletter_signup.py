@@ -501,3 +501,30 @@ def test_separators_and_bidi_overrides_are_refused_in_name_and_source(client, fi
     response = signup(client, NewsletterFactory(), **{field: f"Ann{odd}Admin"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["pointer"] == f"#/{field}"
+
+
+INVISIBLE = ["\u200b", "\u00ad", "\ufeff", "\u2060"]  # zero-width space, soft hyphen, BOM, word joiner
+
+
+def test_invisible_characters_in_the_domain_are_one_address_as_delivery_sees_it(client, newsletter, settings):
+    settings.SIGNUP_RATE_PER_ADDRESS = "3/hour"
+    answers = [
+        signup(client, newsletter, f"ann@ex{char}ample.com", REMOTE_ADDR=f"192.0.2.{n}")
+        for n, char in enumerate(INVISIBLE)
+    ]
+
+    assert [answer.status_code for answer in answers] == [202, 202, 202, 429]  # one address's limit
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["ann@example.com"]
+    assert signup(client, NewsletterFactory(), "ann@MÜNCHEN.de").status_code == 202
+    assert Subscriber.objects.filter(email="ann@münchen.de").exists()
+
+
+@pytest.mark.parametrize(
+    "address",
+    ['"ann"@example.com', '"ann@example.com"@example.com', '"a\\ b"@example.com', "ann@exa mple.com"],
+)
+def test_addresses_that_cannot_be_normalised_are_refused(client, newsletter, address):
+    response = signup(client, newsletter, address)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["pointer"] == "#/email"
+    assert not Subscriber.objects.exists()
