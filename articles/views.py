@@ -31,6 +31,7 @@ from .serializers import (
     VideoDetailSerializer,
     VideoListSerializer,
 )
+from .throttling import SearchClientThrottle
 
 # A list request with only these parameters is every live article in the default order.
 UNFILTERED_PAGE_PARAMS = {"page", "page_size", "cursor", "fields", "expand"}
@@ -146,6 +147,8 @@ class ArticleViewSet(
     """Published articles, newest first. List items are teasers; the detail carries everything an
     article page needs: body blocks, lead video, section, topics, authors and related teasers."""
 
+    throttle_classes = [SearchClientThrottle]  # only requests with `q` count
+
     lookup_field = "slug"
     filterset_class = ArticleFilter
     filter_backends = [FilterBackend, OrderingFilter]
@@ -236,6 +239,8 @@ class ArticleViewSet(
 class VideoViewSet(SurrogateKeyMixin, SlugRedirectMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
     """Published videos, newest first."""
 
+    throttle_classes = [SearchClientThrottle]  # only requests with `q` count
+
     lookup_field = "slug"
     filterset_class = VideoFilter
     filter_backends = [FilterBackend, OrderingFilter]
@@ -271,6 +276,8 @@ class SearchViewSet(viewsets.GenericViewSet):
     """Search across published articles and videos, best match first (`?q=`, required). Results
     are teaser cards with a relevance `rank` and a highlighted `snippet`. On PostgreSQL this is
     full-text search with English stemming (`troops` finds `troop`); on SQLite, whole words."""
+
+    throttle_classes = [SearchClientThrottle]  # only requests with `q` count
 
     serializer_class = SearchResultSerializer
     filterset_class = SearchFilter

@@ -97,6 +97,7 @@ NEWSLETTER_UNCONFIRMED_MAX_AGE = int(os.environ.get("NEWSLETTER_UNCONFIRMED_MAX_
 # Signup throttles: per client (IP address) and per email address.
 SIGNUP_RATE_PER_CLIENT = os.environ.get("SIGNUP_RATE_PER_CLIENT") or "20/hour"
 SIGNUP_RATE_PER_ADDRESS = os.environ.get("SIGNUP_RATE_PER_ADDRESS") or "5/hour"
+SEARCH_RATE_PER_CLIENT = os.environ.get("SEARCH_RATE_PER_CLIENT") or "60/minute"  # articles/throttling.py
 # Reverse proxies in front of the app: throttles take the client address from X-Forwarded-For that
 # many hops back; 0 (the default) ignores the header, which a client could set to anything.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES") or 0)

@@ -68,3 +68,21 @@ def test_docs_pages_load_their_assets_locally(api_client, url):
     assert response.status_code == 200
     assert "/static/drf_spectacular_sidecar/" in html
     assert "cdn" not in html.lower()
+
+
+def test_the_schema_is_built_once_per_process_whatever_the_lang(client, monkeypatch):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from config import docs
+
+    monkeypatch.setattr(docs, "_SCHEMAS", {})
+    builds = []
+    build = SchemaGenerator.get_schema
+    monkeypatch.setattr(
+        SchemaGenerator, "get_schema", lambda self, *a, **k: builds.append(1) or build(self, *a, **k)
+    )
+
+    answers = [client.get("/api/schema/", {"lang": lang}).content for lang in ("", "de", "zz-random", "fr")]
+
+    assert builds == [1] and len(set(answers)) == 1
+    assert client.get("/api/schema/", {"version": "2"}).status_code == 400

@@ -487,3 +487,17 @@ def test_a_search_is_bounded_to_ten_different_words(api_client, url):
     assert response.json()["errors"] == [{"detail": "At most 10 different words, not 11.", "parameter": "q"}]
     phrase = api_client.get(url, {"q": '"' + " ".join(f"w{n}" for n in range(11)) + '"'})
     assert phrase.status_code == 400
+
+
+def test_searches_are_throttled_per_client_with_a_429_problem(api_client, settings):
+    settings.SEARCH_RATE_PER_CLIENT = "3/minute"
+    settings.RESPONSE_CACHE = False  # every search reaches the view, as new queries do
+    ArticleFactory(live=True, headline="Kursk")
+    for n in range(3):
+        assert api_client.get("/api/v1/search/", {"q": f"kursk w{n}"}).status_code == 200
+
+    throttled = api_client.get("/api/v1/articles/", {"q": "kursk"}, REMOTE_ADDR="127.0.0.1")
+    assert throttled.status_code == 429 and throttled["Content-Type"] == "application/problem+json"
+    assert 0 < int(throttled["Retry-After"]) <= 60 and throttled["Cache-Control"] == "no-store"
+    assert api_client.get("/api/v1/articles/").status_code == 200  # not a search: not counted
+    assert api_client.get("/api/v1/search/", {"q": "kursk"}, REMOTE_ADDR="192.0.2.9").status_code == 200
