@@ -49,3 +49,17 @@ def test_a_success_resets_the_count(editor):
     for _ in range(4):
         attempt("editor", "wrong")
     assert attempt("editor", "right-password").status_code == 302
+
+
+def test_behind_a_proxy_the_forwarded_client_is_locked_not_the_proxy(editor, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}  # deploy/nginx.conf
+
+    def through_proxy(username, password, client):
+        proxy = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=client)
+        return proxy.post(LOGIN, {"username": username, "password": password})
+
+    for n in range(5):
+        through_proxy(f"someone-{n}", "wrong", "198.51.100.7")
+
+    assert through_proxy("editor", "right-password", "198.51.100.7").status_code == 429
+    assert through_proxy("editor", "right-password", "203.0.113.5").status_code == 302
