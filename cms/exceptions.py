@@ -2,12 +2,15 @@
 whether DRF raised it (validation, 404, 405, ...) or Django did (unknown URL, server error)."""
 
 import functools
+import logging
 import sys
+import time
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
+from django.db.backends.signals import connection_created
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
@@ -135,6 +138,38 @@ def read_only(view):
 # is wrong: a 503 with Retry-After, and the next request connects again.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 DATABASE_RETRY_AFTER = 5  # seconds
+
+
+class _Outage:
+    """Until when this process stays quiet about the database not answering."""
+
+    quiet_until = 0.0
+
+
+outage = _Outage()
+
+
+class OncePerOutage(logging.Filter):
+    """For the `django.request` logger: while the database does not answer, the first failed
+    request is logged with its traceback and the rest of that outage (until a new connection
+    succeeds, or DATABASE_RETRY_AFTER seconds pass with no failure) are not: a 503 per request,
+    one traceback per outage."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if not isinstance(error, DATABASE_UNAVAILABLE):
+            return True
+        now = time.monotonic()
+        first = now >= outage.quiet_until
+        outage.quiet_until = now + DATABASE_RETRY_AFTER
+        return first
+
+
+def _database_back(sender, connection, **kwargs) -> None:
+    outage.quiet_until = 0.0
+
+
+connection_created.connect(_database_back, dispatch_uid="cms-exceptions-database-back")
 
 
 def database_unavailable() -> JsonResponse:

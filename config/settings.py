@@ -313,6 +313,9 @@ DJANGO_PROSE_EDITOR_EXTENSIONS = [
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"once_per_outage": {"()": "cms.exceptions.OncePerOutage"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # A database outage is logged once, not per request (the requests get 503s).
+    "loggers": {"django.request": {"filters": ["once_per_outage"]}},
 }

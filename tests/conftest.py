@@ -4,7 +4,7 @@ from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
-from cms import caching
+from cms import caching, exceptions
 from cms.roles import AUDIENCE, EDITOR, REPORTER
 
 
@@ -35,6 +35,7 @@ def _empty_response_cache(settings):
     # Every request reads the global token (tests/test_caching.py tests the trusted window).
     settings.CACHE_TOKEN_TRUST_SECONDS = 0
     caching._trust.token = None
+    exceptions.outage.quiet_until = 0.0  # no outage carried over from another test's (logging)
 
 
 @pytest.fixture

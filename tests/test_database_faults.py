@@ -69,3 +69,12 @@ def test_readiness_reports_the_database_and_liveness_does_not_need_it(client, mo
         assert ready.json() == {"status": "unavailable", "database": "unavailable", "cache": "ok"}
         assert client.get("/api/health/").json() == {"status": "ok"}
     assert client.get("/api/ready/").status_code == 200
+
+
+def test_an_outage_is_logged_once_not_per_request(client, monkeypatch, settings, caplog):
+    settings.RESPONSE_CACHE = False
+    with database_down(monkeypatch), caplog.at_level("ERROR", logger="django.request"):
+        for _ in range(5):
+            assert client.get("/api/v1/articles/").status_code == 503
+    logged = [record for record in caplog.records if record.name == "django.request"]
+    assert len(logged) == 1 and logged[0].exc_info
