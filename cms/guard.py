@@ -20,7 +20,7 @@ GUARDED_PATH = ("/api/", "/feeds/", "/sitemap", "/admin/")
 
 def refusal(request):
     """The 400 for a request with a control character in its URL, or None."""
-    if _CONTROL.search(unquote(request.path_info)) or _CONTROL.search(request.path_info):
+    if _CONTROL.search(request.path_info):  # already percent-decoded
         return problem_response(
             404, "Nothing is found at a URL holding a control character.", code="not_found"
         )

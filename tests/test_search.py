@@ -312,15 +312,20 @@ def test_search_queries_do_not_grow_with_results(api_client, django_assert_max_n
     assert data["count"] == 24 and len(data["results"]) == 20
 
 
+def newest_kursk_articles(monkeypatch, count: int) -> list:
+    """`count` live articles matching "kursk", newest first, of which only 3 are ranked."""
+    monkeypatch.setattr("articles.search.RANKED_MATCHES", 3)
+    now = timezone.now()
+    return [
+        ArticleFactory(live=True, headline=f"Kursk {n}", published_at=now - timedelta(hours=n))
+        for n in range(count)
+    ]
+
+
 def test_only_the_newest_matches_are_ranked_on_postgresql(api_client, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite matches every row: the bound is PostgreSQL's ranking")
-    monkeypatch.setattr("articles.search.RANKED_MATCHES", 3)
-    now = timezone.now()
-    articles = [
-        ArticleFactory(live=True, headline=f"Kursk {n}", published_at=now - timedelta(hours=n))
-        for n in range(5)
-    ]
+    articles = newest_kursk_articles(monkeypatch, 5)
 
     data = search(api_client, "q=kursk&type=article")
 
@@ -454,13 +459,8 @@ def rum_indexed() -> bool:
 def test_with_rum_the_newest_matches_come_from_the_index_in_order(api_client, monkeypatch):
     if not rum_indexed():
         pytest.skip("the rum extension is not installed here (Debian: postgresql-15-rum)")
-    monkeypatch.setattr("articles.search.RANKED_MATCHES", 3)
-    now = timezone.now()
-    articles = [
-        ArticleFactory(live=True, headline=f"Kursk {n}", published_at=now - timedelta(hours=n))
-        for n in range(6)
-    ]
-    ArticleFactory(live=False, headline="Kursk draft", published_at=now)
+    articles = newest_kursk_articles(monkeypatch, 6)
+    ArticleFactory(live=False, headline="Kursk draft", published_at=timezone.now())
     ranked = search_module.search(Article.objects.published(), "kursk")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
