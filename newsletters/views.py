@@ -2,6 +2,8 @@
 every address) and the self-service endpoints behind the signed links in emails. The plain pages
 for the same links are in pages.py; the writes themselves in services.py."""
 
+from functools import partial
+
 from django.core import signing
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
@@ -9,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cms.caching import SurrogateKeyMixin
+from cms.deferred import ThenResponse
 from cms.exceptions import PROBLEM_CONTENT_TYPE
 from cms.fields import FieldSelectionMixin
 from cms.schema import documented_problem
@@ -160,8 +163,14 @@ class SignupView(PrivateAPIView):
             raise exceptions.NotFound("No active newsletter has this slug.")
         serializer = SignupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.subscribe(newsletter=newsletter, **serializer.validated_data)
-        return Response(SIGNUP_ACCEPTED, status=status.HTTP_202_ACCEPTED)
+        # Whether the address is new, pending or confirmed decides what subscribe() reads and
+        # writes, and so how long it takes: it runs once the answer is sent, so that the time to
+        # the answer tells nobody who subscribes.
+        return ThenResponse(
+            SIGNUP_ACCEPTED,
+            status=status.HTTP_202_ACCEPTED,
+            then=partial(services.subscribe, newsletter=newsletter, **serializer.validated_data),
+        )
 
 
 def _outcome_response(status: str, title: str) -> OpenApiResponse:

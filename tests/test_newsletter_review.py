@@ -3,6 +3,7 @@ worry that turned out unfounded) so that it stays fixed. Grouped by what an atta
 admin or a crash could do."""
 
 import io
+import json
 import threading
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -15,9 +16,13 @@ from django.core import checks, mail
 from django.core.cache import cache
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
-from django.db import connection, connections
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection, connections
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from config.wsgi import application
 from newsletters import links, sending, services, tokens
 from newsletters.editions import schedule_edition
 from newsletters.models import Delivery, Edition, Subscriber, Subscription
@@ -171,8 +176,7 @@ def test_names_in_any_script_are_accepted(client):
 
 # --- Timing: who gets an email must not show in how long signup takes ---------------------------
 def test_running_tasks_inside_requests_is_flagged_outside_development(settings):
-    # With the immediate backend the confirmation email is sent inside the signup request, for a
-    # new or pending address only: the slower answer tells who subscribes.
+    # With the immediate backend web workers send emails, and wait on the mail server.
     settings.DEBUG = False
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
@@ -201,6 +205,71 @@ def test_with_the_database_backend_every_signup_answers_without_sending_anything
     assert [a.status_code for a in answers] == [202, 202]
     assert answers[0].content == answers[1].content
     assert mail.outbox == []  # the worker sends, after the answer
+
+
+def _answer_before_it_is_sent(newsletter, email):
+    """POST a signup straight to the WSGI application, as gunicorn does, and stop where a server
+    has the answer but has not yet written its last byte (it calls close() then). Returns the
+    answer, the SQL run to make it, and the close() that ends the request."""
+    environ = (
+        RequestFactory()
+        .post(
+            f"/api/v1/newsletters/{newsletter.slug}/subscriptions/",
+            json.dumps({"email": email}),
+            content_type="application/json",
+            REMOTE_ADDR="192.0.2.1",
+        )
+        .environ
+    )
+    with CaptureQueriesContext(connection) as queries:
+        response = application(environ, lambda status, headers: None)
+    return response, [query["sql"] for query in queries], response.close
+
+
+@pytest.fixture
+def _test_transaction_kept_open():
+    # A server's close() closes a connection left outside autocommit, as the test's is; Django's
+    # test client keeps it open the same way.
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_finished.connect(close_old_connections)
+
+
+@pytest.mark.usefixtures("_test_transaction_kept_open")
+def test_signup_answers_before_it_reads_or_writes_anything_about_the_address():
+    newsletter = NewsletterFactory()
+    SubscriptionFactory(newsletter=newsletter, subscriber__email="pending@example.com")
+    SubscriptionFactory(newsletter=newsletter, subscriber__email="known@example.com", confirmed=True)
+    emails = ("new@example.com", "pending@example.com", "known@example.com")
+
+    answers = [_answer_before_it_is_sent(newsletter, email) for email in emails]
+
+    # The same statements, whoever the address is: only the newsletter was looked up.
+    assert len({tuple(sql) for _, sql, _ in answers}) == 1
+    assert not any("newsletters_subscri" in sql for sql in answers[0][1])
+    assert {(r.status_code, r.content) for r, _, _ in answers} == {(202, answers[0][0].content)}
+    assert not Subscriber.objects.filter(email="new@example.com").exists() and mail.outbox == []
+    for _, _, close in answers:  # the server has sent the answer: now the signup is made
+        close()
+    assert Subscription.objects.get(subscriber__email="new@example.com").status == "pending"
+    recipients = [message.to[0] for message in mail.outbox]
+    assert "new@example.com" in recipients and "known@example.com" not in recipients
+
+
+@pytest.mark.usefixtures("_test_transaction_kept_open")
+def test_a_signup_that_fails_after_its_answer_is_logged_without_the_address(caplog, monkeypatch):
+    newsletter = NewsletterFactory()
+
+    def broken(**kwargs):
+        raise ValueError(f"cannot subscribe {kwargs['email']}")
+
+    monkeypatch.setattr(services, "subscribe", broken)
+    response, _, close = _answer_before_it_is_sent(newsletter, "ann@example.com")
+    close()
+
+    assert response.status_code == 202
+    assert [r.getMessage() for r in caplog.records] == ["Work after the answer failed: ValueError."]
+    assert "ann@example.com" not in caplog.text
 
 
 # --- Tokens -------------------------------------------------------------------------------------
