@@ -33,8 +33,9 @@ EDITOR_EXTENSIONS = {
 
 
 def is_id(value: str) -> bool:
-    """ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses."""
-    return value.isascii() and value.isdigit()
+    """ASCII digits only (str.isdigit() also accepts characters such as "²" that int() refuses), as
+    many as a database key holds."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
 
 
 _cleaner = nh3.Cleaner(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 from cms.caching import add_surrogate_keys
 from cms.exceptions import PROBLEM_CONTENT_TYPE, problem
 from cms.frontend import frontend_url
+from cms.pagination import positive_int
 from cms.representation import iso
 from cms.text import xml_text
 from topics.models import Section, Topic
@@ -156,9 +157,10 @@ def _named(response: HttpResponse, keys: set[str]) -> HttpResponse:
 
 
 def _invalid_page(request: HttpRequest) -> JsonResponse | None:
-    """A 400 problem document for a `?p=` that is not a page number (Django's view would 404)."""
+    """A 400 problem document for a `?p=` that is not a page number as the index writes them
+    (Django's view would 404): `01` or `+1` would render page 1 again under another cache key."""
     page = request.GET.get("p", "1")
-    if page.isascii() and page.isdigit() and int(page) >= 1:
+    if positive_int(page) is not None:
         return None
     error = {"detail": f"Must be a whole number of at least 1, not {page[:40]!r}.", "parameter": "p"}
     body = problem(400, "One or more query parameters are invalid.", code="invalid", errors=[error])

@@ -34,13 +34,21 @@ def _link(description: str, example: str) -> dict:
     )
 
 
+def positive_int(raw: str) -> int | None:
+    """A whole number from 1 as links write it, else None. One spelling per number (no `01`, `+1`
+    or `1.0`): each spelling would be a cache entry of its own, made again from the database."""
+    if raw.isascii() and raw.isdigit() and raw[0] != "0" and len(raw) <= 9:
+        return int(raw)
+    return None
+
+
 def _positive_int(request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+    if (number := positive_int(raw)) is None:
         raise ValidationError({name: [f"Must be a whole number of at least 1, not {raw[:40]!r}."]})
-    return int(raw)
+    return number
 
 
 def bounded_page_size(request, *, default: int, maximum: int, name: str = "page_size") -> int:

@@ -154,7 +154,7 @@ class SubscriberNewsletterFilter(SubscriptionFilter):
 
     @staticmethod
     def clean(value):
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit() and len(value) <= 18):
             raise IncorrectLookupParameters(f"Unknown newsletter {value!r}.")
         return int(value)
 

@@ -33,6 +33,11 @@ def assert_problem(response, status):
         ("page_size=0", "page_size"),
         ("page_size=101", "page_size"),
         ("page_size=ten", "page_size"),
+        # One spelling per number: another would be a cache entry of its own.
+        ("page=01", "page"),
+        ("page=%2B1", "page"),
+        ("page_size=020", "page_size"),
+        ("page=" + "9" * 5000, "page"),  # past Python's int conversion limit
     ],
 )
 @pytest.mark.parametrize("resource", ["articles", "videos", "topics", "sections", "authors", "newsletters"])

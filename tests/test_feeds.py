@@ -410,7 +410,17 @@ def test_large_sitemaps_are_split_into_pages_listed_in_the_index(client, monkeyp
 
 
 @pytest.mark.parametrize(
-    "url", ["/sitemaps/articles.xml?p=abc", "/sitemaps/articles.xml?p=0", "/sitemap-news.xml?p=²"]
+    "url",
+    [
+        "/sitemaps/articles.xml?p=abc",
+        "/sitemaps/articles.xml?p=0",
+        "/sitemap-news.xml?p=²",
+        # Page 1 again under another spelling would be rendered again, uncached.
+        "/sitemaps/articles.xml?p=01",
+        "/sitemaps/articles.xml?p=%2B1",
+        "/sitemaps/articles.xml?p=1.0",
+        "/sitemaps/articles.xml?p=" + "9" * 5000,  # past Python's int conversion limit
+    ],
 )
 def test_a_bad_sitemap_page_is_a_400_naming_the_parameter(client, url):
     response = client.get(url)

@@ -205,7 +205,10 @@ def test_subscriber_filters_chosen_together_describe_one_subscription(audience_c
     assert shown(response) == ["confirmed-daily@example.com"]
 
 
-@pytest.mark.parametrize("query", [{"status": "lapsed"}, {"newsletter": "daily"}])
+@pytest.mark.parametrize(
+    "query",
+    [{"status": "lapsed"}, {"newsletter": "daily"}, {"newsletter": "\u00b2"}, {"newsletter": "9" * 30}],
+)
 def test_subscriber_list_answers_an_unknown_filter_value_without_an_error(audience_client, query):
     subscribed("ann@example.com", NewsletterFactory(slug="daily"))
 

@@ -14,6 +14,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core import checks, mail
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
 from django.core.signals import request_finished
@@ -22,7 +23,6 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from config.wsgi import application
 from newsletters import links, sending, services, tokens
 from newsletters.editions import schedule_edition
 from newsletters.models import Delivery, Edition, Subscriber, Subscription
@@ -222,7 +222,7 @@ def _answer_before_it_is_sent(newsletter, email):
         .environ
     )
     with CaptureQueriesContext(connection) as queries:
-        response = application(environ, lambda status, headers: None)
+        response = WSGIHandler()(environ, lambda status, headers: None)
     return response, [query["sql"] for query in queries], response.close
 
 

@@ -39,6 +39,7 @@ HOSTILE = [
     '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
     '<figure data-embed="video" data-id="1 onload=alert(1)"></figure>',
     '<figure data-embed="video" data-id="\u00b2"></figure>',
+    '<figure data-embed="video" data-id="99999999999999999999999"></figure>',
     '<figure data-embed="script" data-id="1" onclick="alert(1)"></figure>',
     "<p><unknown-tag>text</unknown-tag><marquee>old</marquee></p>",
 ]
