@@ -6,6 +6,7 @@ One loader (`load_channel`) does every query; the three formats only write what 
 
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from html import escape
 from io import StringIO
 
@@ -53,8 +54,6 @@ class FeedItem:
     updated: datetime
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
-    # The item's stored text as served: everything it shows, so its XML is made once for it.
-    served: str = field(default="", compare=False, repr=False)
 
 
 @dataclass
@@ -65,9 +64,19 @@ class Channel:
     description: str
     home_page_url: str
     feed_id: str
-    items: list[FeedItem]
+    texts: list[str]  # the items' stored texts (FEED_ITEMS), newest first
+    host: str  # that their links start with
     shown: list = field(default_factory=list)  # the model objects in it, for its surrogate keys
     keys: set[str] = field(default_factory=set)  # and the keys of what it shows without loading
+
+    @cached_property
+    def items(self) -> list[FeedItem]:
+        return [_served(text, self.host) for text in self.texts]
+
+    @cached_property
+    def updated(self) -> datetime | None:
+        """When its newest change was: the XML feeds say so when they write their items."""
+        return max((item.updated for item in self.items), default=None)
 
 
 def stable_id(kind: str, pk: int | str) -> str:
@@ -154,22 +163,20 @@ FEED_ITEMS = {
 
 def _stored(item: FeedItem) -> str:
     data = {**asdict(item), "published": item.published.isoformat(), "updated": item.updated.isoformat()}
-    del data["served"]
     return orjson.dumps(data).decode()
 
 
 def _served(text: str, host: str) -> FeedItem:
-    served = with_host(text, host)
-    data = orjson.loads(served)
+    data = orjson.loads(with_host(text, host))
     published, updated = datetime.fromisoformat(data["published"]), datetime.fromisoformat(data["updated"])
-    return FeedItem(**{**data, "published": published, "updated": updated, "served": served})
+    return FeedItem(**{**data, "published": published, "updated": updated})
 
 
-def feed_items(refs: list[tuple[str, int]], host: str) -> tuple[list[FeedItem], set[str]]:
-    """The feed items of the articles and videos `refs` names, in order, and the keys of what they
-    show: each made once and kept until something it shows changes."""
+def feed_texts(refs: list[tuple[str, int]]) -> tuple[list[str], set[str]]:
+    """The stored feed items of the articles and videos `refs` names, in order, and the keys of
+    what they show: each made once and kept until something it shows changes."""
     shown, texts, keys = kept(refs, FEED_ITEMS)
-    return [_served(texts[ref], host) for ref in shown], keys
+    return [texts[ref] for ref in shown], keys
 
 
 def load_channel(request: HttpRequest, *, section: str | None = None, topic: str | None = None) -> Channel:
@@ -186,7 +193,8 @@ def load_channel(request: HttpRequest, *, section: str | None = None, topic: str
         scope, relation, kind = None, None, None
 
     refs = latest_public_content(relation, scope.pk if scope else None, limit=FEED_LENGTH)
-    items, keys = feed_items(refs, request.build_absolute_uri("/")[:-1])
+    texts, keys = feed_texts(refs)
+    host = request.build_absolute_uri("/")[:-1]
     # Any article or video published, changed or gone may change which are the newest.
     shown, keys = list(filter(None, [scope])), {"articles", "videos", *keys}
 
@@ -196,7 +204,8 @@ def load_channel(request: HttpRequest, *, section: str | None = None, topic: str
             description=f"The latest articles and videos from {site}.",
             home_page_url=frontend_url(),
             feed_id=stable_id("feed", "site"),
-            items=items,
+            texts=texts,
+            host=host,
             shown=shown,
             keys=keys,
         )
@@ -205,20 +214,28 @@ def load_channel(request: HttpRequest, *, section: str | None = None, topic: str
         description=scope.description or f"The latest on {scope.name} from {site}.",
         home_page_url=frontend_url(scope),
         feed_id=stable_id("feed", f"{kind}/{scope.slug}"),
-        items=items,
+        texts=texts,
+        host=host,
         shown=shown,
         keys=keys,
     )
 
 
 # --- RSS 2.0 and Atom: django.contrib.syndication, with the full text added ------------------
-_ITEM_XML: dict[tuple, str] = {}
-ITEM_XML_KEPT = 4096  # items' XML per process: a feed's items are the same for many requests
+# Each item as a feed generator's items list holds it, its XML made: {"xml", "pubdate",
+# "updateddate"}, by (generator class, host, stored text). The XML is a function of these alone,
+# so it is made once per process, and a request only joins what is kept.
+_ITEM_XML: dict[tuple, dict] = {}
+ITEM_XML_KEPT = 4096  # items per process: a feed's items are the same for many requests
+
+
+def kept_item(feed_type, host: str, text: str) -> dict | None:
+    return _ITEM_XML.get((feed_type, host, text))
 
 
 class ItemXmlKept:
-    """Writes each item's XML once per process: it is a function of the feed item alone (its
-    stored text as served, FeedItem.served), so it is kept under that and written as made."""
+    """Writes each item's XML once per process (see _ITEM_XML): an item added with `kept_as`, its
+    key there, is written and kept; one appended from there is written as it was made."""
 
     item_element = "item"
 
@@ -226,21 +243,22 @@ class ItemXmlKept:
         for item in self.items:
             # Written as is (SAX's ignorableWhitespace writes its text unescaped): the same
             # generator made it, escaping and checking as it writes any element.
-            handler.ignorableWhitespace(self._item_xml(item))
+            handler.ignorableWhitespace(item["xml"] if "xml" in item else self._item_xml(item))
 
     def _item_xml(self, item: dict) -> str:
-        key = (type(self), item["served"])
-        xml = _ITEM_XML.get(key) if item["served"] else None
-        if xml is None:
-            out = StringIO()
-            handler = SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
-            handler.startElement(self.item_element, self.item_attributes(item))
-            self.add_item_elements(handler, item)
-            handler.endElement(self.item_element)
-            xml = out.getvalue()
-            if len(_ITEM_XML) >= ITEM_XML_KEPT:
-                _ITEM_XML.clear()
-            _ITEM_XML[key] = xml
+        out = StringIO()
+        handler = SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
+        handler.startElement(self.item_element, self.item_attributes(item))
+        self.add_item_elements(handler, item)
+        handler.endElement(self.item_element)
+        xml = out.getvalue()
+        if len(_ITEM_XML) >= ITEM_XML_KEPT:
+            _ITEM_XML.clear()
+        _ITEM_XML[item["kept_as"]] = {
+            "xml": xml,
+            "pubdate": item["pubdate"],
+            "updateddate": item["updateddate"],
+        }
         return xml
 
 
@@ -275,10 +293,8 @@ class RssFeed(Feed):
         channel = getattr(request, "feed_channel", None)  # not for a 404 or a 405
         if channel is not None and response.status_code == 200:
             add_surrogate_keys(response, channel.shown, channel.keys)
-            if channel.items:  # for conditional GETs, as the JSON feed
-                response.headers["Last-Modified"] = http_date(
-                    max(item.updated for item in channel.items).timestamp()
-                )
+            if channel.updated:  # for conditional GETs, as the JSON feed
+                response.headers["Last-Modified"] = http_date(channel.updated.timestamp())
         return response
 
     def get_object(self, request, section=None, topic=None):
@@ -308,8 +324,12 @@ class RssFeed(Feed):
     def get_feed(self, obj, request):
         # The channel as django.contrib.syndication makes it; the items added here directly: its
         # per-item attribute lookups cost more than writing an item that is kept (ItemXmlKept).
-        feed = super().get_feed(replace(obj, items=[]), request)
-        for item in obj.items:
+        feed = super().get_feed(replace(obj, texts=[]), request)
+        for text in obj.texts:
+            if (written := kept_item(self.feed_type, obj.host, text)) is not None:
+                feed.items.append(written)
+                continue
+            item = _served(text, obj.host)
             # Text as XML can hold it, whatever editors pasted (cms.text).
             feed.add_item(
                 title=xml_text(item.title),
@@ -322,8 +342,9 @@ class RssFeed(Feed):
                 author_name=xml_text(", ".join(item.authors)) or None,
                 categories=[xml_text(tag) for tag in item.tags],
                 content_html=xml_text(item.content_html),
-                served=item.served,
+                kept_as=(self.feed_type, obj.host, text),
             )
+        obj.updated = max((item["updateddate"] for item in feed.items), default=None)
         return feed
 
 
@@ -369,6 +390,6 @@ def json_feed(request: HttpRequest, section: str | None = None, topic: str | Non
     }
     response = JsonResponse(body, content_type=JSON_FEED_CONTENT_TYPE)
     add_surrogate_keys(response, channel.shown, channel.keys)
-    if channel.items:  # as the XML feeds do, for conditional GETs
-        response.headers["Last-Modified"] = http_date(max(item.updated for item in channel.items).timestamp())
+    if channel.updated:  # as the XML feeds do, for conditional GETs
+        response.headers["Last-Modified"] = http_date(channel.updated.timestamp())
     return response
