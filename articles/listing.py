@@ -73,7 +73,7 @@ def _live_page(beyond: str | None, scope: str | None) -> CompiledQuery:
 
     values = {} if beyond is None else {"at": datetime, "pk": int}
     values.update({} if scope is None else {"scope_id": int})
-    return CompiledQuery(build, now=datetime, start=int, size=int, **values)
+    return CompiledQuery(build, plan_each_run=scope is not None, now=datetime, start=int, size=int, **values)
 
 
 LIVE_PAGES = {
@@ -220,7 +220,7 @@ def _newest(model, relation: str | None) -> CompiledQuery:
         live = live if relation is None else live.filter(**{relation: pk})
         return live.order_by("-published_at", "-pk").values_list("pk", "published_at")
 
-    return CompiledQuery(build, **values)
+    return CompiledQuery(build, plan_each_run=relation is not None, **values)
 
 
 NEWEST = {

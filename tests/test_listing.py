@@ -2,10 +2,12 @@
 (`?expand=`, `?fields=`), is the same as one built from the relations with nothing stored, and
 every write that changes what an item shows changes it."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 from rest_framework.utils.urls import remove_query_param
 
@@ -393,6 +395,34 @@ def test_a_list_of_one_topic_or_section_is_compiled_and_equals_the_filtered_path
     cursor = page(f"{scope}={slug}&page_size=2&cursor=")["next"]
     assert page(cursor.split("?", 1)[1]) == page(cursor.split("?", 1)[1] + "&ordering=-published_at")
     assert page(f"{scope}=nothing-here")["count"] == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements (PostgreSQL)")
+def test_queries_of_one_topic_section_or_author_are_planned_for_it_never_prepared(api_client):
+    # A generic plan, made once for any topic, walks the newest-first index of every article
+    # until it has found a page of the topic's: right for a large topic, ruinous for a small one.
+    topic, section, author = TopicFactory(), SectionFactory(), AuthorFactory()
+    ArticleFactory(live=True, topics=[topic], section=section, authors=[author])
+    VideoFactory(live=True, topics=[topic], section=section)
+    urls = [
+        f"/api/v1/topics/{topic.slug}/",
+        f"/api/v1/sections/{section.slug}/",
+        f"/api/v1/authors/{author.slug}/",
+        f"/api/v1/articles/?topic={topic.slug}",
+        f"/api/v1/articles/?section={section.slug}",
+        f"/feeds/topics/{topic.slug}/rss/",
+        "/api/v1/articles/",
+    ]
+
+    for _ in range(3):  # a statement run twice is prepared (settings: prepare_threshold)
+        assert {api_client.get(url).status_code for url in urls} == {200}
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any("articles_article" in statement for statement in prepared)  # the site-wide list
+    scoped = re.compile(r'"(topic|section|author)_id" = \$')
+    assert not [statement for statement in prepared if scoped.search(statement)]
 
 
 def test_a_topic_renamed_or_deactivated_changes_its_list_at_once(api_client):
