@@ -42,6 +42,14 @@ def targets() -> dict:
         .first()
     )
     topic = Topic.objects.active().annotate(items=Count("articles")).order_by("-items", "pk").first()
+    # Most topics are small: a page of one is found differently (cms.compiled, plan_each_run).
+    small_topic = (
+        Topic.objects.active()
+        .annotate(items=Count("articles"))
+        .filter(items__gt=0)
+        .order_by("items", "pk")
+        .first()
+    )
     section = Section.objects.annotate(items=Count("articles")).order_by("-items", "pk").first()
     if article is None or topic is None:
         raise SystemExit("No suitable article or topic: generate the data first (bench/generate.py).")
@@ -51,6 +59,7 @@ def targets() -> dict:
         "list": "/api/v1/articles/?page_size=20",
         "detail": f"/api/v1/articles/{article.slug}/",
         "list by topic": f"/api/v1/articles/?topic={topic.slug}",
+        "list by small topic": f"/api/v1/articles/?topic={small_topic.slug}",
         "list by section": f"/api/v1/articles/?section={section.slug}",
         "list ?fields=": "/api/v1/articles/?fields=id,slug,headline,hero_image",
         "list ?expand=": "/api/v1/articles/?expand=section,topics,authors",
@@ -59,6 +68,7 @@ def targets() -> dict:
         "changes": "/api/v1/changes/?page_size=20",  # a page of 20, as the lists
         "changes, 100": "/api/v1/changes/",  # its default page
         "topic": f"/api/v1/topics/{topic.slug}/",
+        "small topic": f"/api/v1/topics/{small_topic.slug}/",
         "search": f"/api/v1/search/?q={SEARCH_WORD}",
         "postgresql": connection.cursor().connection.info.parameter_status("server_version")
         if connection.vendor == "postgresql"
