@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection, connections
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -228,11 +228,13 @@ def _answer_before_it_is_sent(newsletter, email):
 
 @pytest.fixture
 def _test_transaction_kept_open():
-    # A server's close() closes a connection left outside autocommit, as the test's is; Django's
-    # test client keeps it open the same way.
-    request_finished.disconnect(close_old_connections)
+    # A server closes a connection left outside autocommit, as the test's is, when a request
+    # starts and ends; Django's test client keeps it open the same way.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
     yield
-    request_finished.connect(close_old_connections)
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.mark.usefixtures("_test_transaction_kept_open")
