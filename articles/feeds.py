@@ -290,6 +290,8 @@ class RssFeed(Feed):
 
     def __call__(self, request, *args, **kwargs):
         response = require_safe(super().__call__)(request, *args, **kwargs)
+        # The generator wrote the feed in pieces, which a WSGI server would send one by one.
+        response.content = response.content
         channel = getattr(request, "feed_channel", None)  # not for a 404 or a 405
         if channel is not None and response.status_code == 200:
             add_surrogate_keys(response, channel.shown, channel.keys)
