@@ -21,8 +21,9 @@ import orjson
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from cms.caching import Renderings, get_renderings, keys_of
+from cms.caching import Renderings, cached_value, get_renderings, keys_of, list_keys
 from cms.compiled import CompiledQuery, union_rows
+from cms.pagination import MAX_PAGE_DEPTH
 from cms.publishing import PUBLISHING_FIELDS
 from cms.representation import ABSOLUTE_PREFIX
 
@@ -117,6 +118,11 @@ class ListRow:
         return self.id
 
 
+# A numbered page deeper than this starts from the kept position of the nearest item before it
+# (LiveArticles.anchors): an offset costs the database every index entry before the page.
+ANCHOR_EVERY = 1000
+
+
 class LiveArticles:
     """Every live article, newest first, as `ListRow`s: what an unfiltered list page shows, or one
     filtered by a topic or a section (`scope`, `scope_id`). A sequence for the paginator, which
@@ -128,9 +134,10 @@ class LiveArticles:
 
     def __init__(self, scope: str | None = None, scope_id: int | None = None, beyond=None, position=None):
         self.now = timezone.now()  # one instant for the count and the page
-        self.scope, self.scope_id = scope, scope_id
+        self.scope, self.scope_id, self.numbered = scope, scope_id, beyond is None
         self.query = LIVE_PAGES[beyond, scope]
-        self.values = {**(position or {}), **({} if scope is None else {"scope_id": scope_id})}
+        self.in_scope = {} if scope is None else {"scope_id": scope_id}
+        self.values = {**(position or {}), **self.in_scope}
 
     def beyond(self, position: dict | None, forward: bool) -> "LiveArticles":
         """The articles after `position` ({"v": published_at, "pk": id}) in this order (forward),
@@ -150,8 +157,31 @@ class LiveArticles:
         start, stop = index.start or 0, index.stop
         if index.step is not None or stop is None:
             raise TypeError("LiveArticles takes slices with a stop and no step.")
-        rows = self.query.rows(now=self.now, start=start, size=max(stop - start, 0), **self.values)
+        size = max(stop - start, 0)
+        passed = start // ANCHOR_EVERY if self.numbered else 0
+        anchors = self.anchors() if passed else []
+        if passed and passed <= len(anchors):
+            # Deep: the page starts after the kept position of an item before it, as a cursor does.
+            at, pk = anchors[passed - 1]
+            query, start = LIVE_PAGES["before", self.scope], start - passed * ANCHOR_EVERY
+            rows = query.rows(now=self.now, start=start, size=size, at=at, pk=pk, **self.in_scope)
+        else:
+            rows = self.query.rows(now=self.now, start=start, size=size, **self.values)
         return [ListRow(values) for values in rows]
+
+    def anchors(self) -> list[tuple[datetime, int]]:
+        """(published_at, id) of every ANCHOR_EVERY-th live article of the list, newest first, as
+        far as numbered pages reach: the 1,000th, the 2,000th, ... Worked out by reading that much
+        of the index once, then kept, and valid, as the list's count is (cms.pagination)."""
+
+        def find() -> list[tuple[datetime, int]]:
+            relation = {"topic": "topics", "section": "section", None: None}[self.scope]
+            values = {"now": self.now, **({} if relation is None else {"pk": self.scope_id})}
+            newest = NEWEST[relation]["article"].rows(limit=MAX_PAGE_DEPTH, **values)
+            return [(published_at, pk) for pk, published_at in newest[ANCHOR_EVERY - 1 :: ANCHOR_EVERY]]
+
+        name = f"api:anchors:{self.scope}:{self.scope_id}"
+        return cached_value(name, list_keys(Article), find)
 
 
 def _renderings(kind: str, expand: frozenset[str], timed: bool) -> Renderings:

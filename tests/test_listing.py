@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.utils.urls import remove_query_param
 
+from articles import listing
 from articles.serializers import ArticleListSerializer
 from cms.publishing import Status
 
@@ -289,6 +290,50 @@ def test_the_compiled_front_page_equals_the_filtered_path(api_client, monkeypatc
     later = now + timedelta(minutes=6)
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert page("page_size=1")["results"][0]["slug"] == soon.slug
+
+
+@pytest.mark.parametrize("scope", [None, "topic", "section"])
+def test_deep_numbered_pages_start_from_kept_positions_and_equal_the_filtered_path(
+    api_client, monkeypatch, django_assert_max_num_queries, scope
+):
+    """A numbered page past ANCHOR_EVERY items starts after the kept position of an item before
+    it (articles.listing.LiveArticles.anchors), ties on the publish time included; the positions
+    move as soon as the list changes, and the clock's changes too."""
+    monkeypatch.setattr(listing, "ANCHOR_EVERY", 3)
+    topic, section = TopicFactory(), SectionFactory()
+    now = timezone.now()
+    in_scope = {"topics": [topic], "section": section}
+    for age in (0, 1, 1, 1, 2, 3, 3, 4, 5, 6, 7):  # ties: three, then two, at one instant
+        ArticleFactory(live=True, published_at=now - timedelta(hours=age), **in_scope)
+    ArticleFactory(live=True, published_at=now - timedelta(minutes=90))  # in no scope
+    ArticleFactory(status=Status.DRAFT, **in_scope)
+    soon = ArticleFactory(status=Status.PUBLISHED, published_at=now + timedelta(minutes=5), **in_scope)
+    query = {None: "", "topic": f"topic={topic.slug}&", "section": f"section={section.slug}&"}[scope]
+
+    def fetched(url):
+        body = api_client.get(url).json()
+        links = ("next", "previous", "next_cursor")
+        return {**body, **{link: body[link] and remove_query_param(body[link], "ordering") for link in links}}
+
+    def page(number):
+        url = f"/api/v1/articles/?{query}page_size=2&page={number}"
+        compiled = fetched(url)
+        assert compiled == fetched(f"{url}&ordering=-published_at")
+        return [item["slug"] for item in compiled["results"]]
+
+    pages = [page(number) for number in range(1, 7)]
+    assert len(set(sum(pages, []))) == len(sum(pages, []))  # each article once
+    with django_assert_max_num_queries(1) as deep:  # the positions are kept: one query, however deep
+        api_client.get(f"/api/v1/articles/?{query}page_size=2&page=5")
+    # Items 9 and 10: two after the position of the 6th, not eight after the newest.
+    assert "OFFSET 2" in deep.captured_queries[0]["sql"]
+
+    ArticleFactory(live=True, published_at=now - timedelta(minutes=30), **in_scope)  # moves every page
+    assert page(2)[0] == pages[1][0] or page(2)[0] == pages[0][1]
+    page(5)
+    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(minutes=6))
+    assert page(1)[0] == soon.slug
+    page(5)
 
 
 def test_the_compiled_front_page_in_cursor_mode_equals_the_filtered_path(api_client):
