@@ -120,7 +120,7 @@ class ListRow:
 
 # A numbered page deeper than this starts from the kept position of the nearest item before it
 # (LiveArticles.anchors): an offset costs the database every index entry before the page.
-ANCHOR_EVERY = 1000
+ANCHOR_EVERY = 100
 
 
 class LiveArticles:
@@ -171,7 +171,7 @@ class LiveArticles:
 
     def anchors(self) -> list[tuple[datetime, int]]:
         """(published_at, id) of every ANCHOR_EVERY-th live article of the list, newest first, as
-        far as numbered pages reach: the 1,000th, the 2,000th, ... Worked out by reading that much
+        far as numbered pages reach: the 100th, the 200th, ... Worked out by reading that much
         of the index once, then kept, and valid, as the list's count is (cms.pagination)."""
 
         def find() -> list[tuple[datetime, int]]:
