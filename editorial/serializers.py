@@ -1,4 +1,4 @@
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -10,12 +10,15 @@ from .models import ChangeLog
 SLUG_MARK = "slug-of-the-item"  # slugs are letters, digits, - and _: put in the path as they are
 
 
-def _detail_path(context: dict, kind: str) -> str:
-    """The detail path of an item of `kind`, with SLUG_MARK for its slug: reversed once a response."""
-    paths = context.setdefault("_detail_paths", {})
-    if kind not in paths:
-        paths[kind] = reverse(f"{kind}-detail", kwargs={"slug": SLUG_MARK})
-    return paths[kind]
+def _detail_path(kind: str) -> str:
+    """The detail path of an item of `kind`, with SLUG_MARK for its slug: reversed once a process."""
+    key = (kind, get_script_prefix())
+    if key not in _DETAIL_PATHS:
+        _DETAIL_PATHS[key] = reverse(f"{kind}-detail", kwargs={"slug": SLUG_MARK})
+    return _DETAIL_PATHS[key]
+
+
+_DETAIL_PATHS: dict[tuple[str, str], str] = {}
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -43,7 +46,7 @@ class ChangeSerializer(serializers.Serializer):
 
     def to_representation(self, change):
         upsert = change.change == ChangeLog.Change.UPSERT
-        url = _detail_path(self.context, change.type).replace(SLUG_MARK, change.slug) if upsert else None
+        url = _detail_path(change.type).replace(SLUG_MARK, change.slug) if upsert else None
         return {
             "change": change.change,
             "type": change.type,

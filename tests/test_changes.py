@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from cms.publishing import Status, publish, unpublish
+from editorial import changes
 
 from .factories import ArticleFactory, ImageFactory, VideoFactory
 
@@ -246,6 +247,27 @@ def test_changes_come_oldest_first_each_item_once_per_page(api_client, clock):
     changes, _ = sync(api_client, token)
 
     assert summary(changes) == [("upsert", "video", second.slug), ("upsert", "article", first.slug)]
+
+
+def test_a_change_logged_while_a_first_sync_starts_comes_on_its_next_page(api_client, clock, monkeypatch):
+    # The first page reads the newest log row, then serves the items as they are, and goes on
+    # from that row: a save logged in between is served next time, never lost.
+    ArticleFactory(live=True, published_at=clock.now - timedelta(days=1))
+    clock.advance(minutes=1)
+    edited = ArticleFactory(live=True, published_at=clock.now - timedelta(hours=1), slug="edited")
+    newest = changes.LATEST_SEQ.rows(limit=1)[0][0]
+    clock.advance(minutes=1)
+    edited.headline = "Edited while the first page was read"
+    edited.save()  # logged after that row
+    monkeypatch.setattr(changes.LATEST_SEQ, "rows", lambda **kwargs: [(newest,)])
+
+    first = api_client.get(URL).json()
+    monkeypatch.undo()
+    clock.advance(minutes=1)
+    later, _ = sync(api_client, since=first["next_since"])
+
+    served = [(c["change"], c["slug"], c["item"]["title"]) for c in first["results"] + later]
+    assert ("upsert", "edited", "Edited while the first page was read") in served
 
 
 def test_slug_changes_are_followed(api_client):
