@@ -268,7 +268,10 @@ def latest_public_content(relation: str | None, pk: int | None, *, limit: int = 
     now = timezone.now()
     values = {"now": now} if relation is None else {"now": now, "pk": pk}
     kinds = list(NEWEST[relation].items())
-    runs = union_rows([(query, values) for _, query in kinds], limit=limit)
+    # Newest first (publish time, id, then videos before articles): as sorted below.
+    runs = union_rows(
+        [(query, values) for _, query in kinds], limit=limit, merged_order="3 DESC, 2 DESC, 1 DESC"
+    )
     found = [
         (published_at, item, kind)
         for (kind, _), rows in zip(kinds, runs, strict=True)

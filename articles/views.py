@@ -81,6 +81,7 @@ class LatestContentPageMixin:
     changes only which cards are newest: one query then."""
 
     relation: str  # what `latest_public_content` looks in: "section", "topics", "authors"
+    model: type  # the page's (a queryset would be built for its model on every request)
 
     def retrieve(self, request, *args, **kwargs):
         fields = self.get_fields()  # checked first: a 400 for an unknown one
@@ -88,7 +89,7 @@ class LatestContentPageMixin:
         try:
             pk = cached_value(
                 f"api:slug:{self.basename}:{slug}",
-                list_keys(self.get_queryset().model),
+                list_keys(self.model),
                 lambda: self._pk(slug),
             )
         except _Unknown:
@@ -263,7 +264,7 @@ class AuthorViewSet(
     """Authors, by name. The detail lists their newest published articles."""
 
     detail_keys = ("articles",)  # which are the newest changes with any article
-    relation = "authors"
+    relation, model = "authors", Author
 
     lookup_field = "slug"
     queryset = Author.objects.all()
@@ -321,7 +322,7 @@ class SectionViewSet(
     """Sections in navigation order. The detail lists the section's newest published content."""
 
     detail_keys = ("articles", "videos")  # which are the newest changes with any of them
-    relation = "section"
+    relation, model = "section", Section
 
     lookup_field = "slug"
     queryset = Section.objects.all()
@@ -336,7 +337,7 @@ class TopicViewSet(
     """Active topics, by name. The detail lists the topic's newest published content."""
 
     detail_keys = ("articles", "videos")  # which are the newest changes with any of them
-    relation = "topics"
+    relation, model = "topics", Topic
 
     lookup_field = "slug"
 

@@ -120,9 +120,13 @@ class CompiledQuery:
         return tuple(row)
 
 
-def union_rows(runs: list[tuple[CompiledQuery, dict]], *, limit: int) -> list[list[tuple]]:
+def union_rows(
+    runs: list[tuple[CompiledQuery, dict]], *, limit: int, merged_order: str | None = None
+) -> list[list[tuple]]:
     """The first `limit` rows of each compiled query, run with its values, in one round trip
-    (UNION ALL of the queries, each limited on its own): a list of rows per query, in order."""
+    (UNION ALL of the queries, each limited on its own): a list of rows per query, in order.
+    With `merged_order` (an ORDER BY of the union's column positions, 1 being the query's index):
+    only the first `limit` of all the rows in that order."""
     statements = [query.statement(limit, 0, values) for query, values in runs]
     connection = statements[0][0]
     sql = " UNION ALL ".join(
@@ -130,6 +134,8 @@ def union_rows(runs: list[tuple[CompiledQuery, dict]], *, limit: int) -> list[li
         for index, (_, statement, _, _) in enumerate(statements)
     )
     params = [param for _, _, branch_params, _ in statements for param in branch_params]
+    if merged_order is not None:
+        sql, params = f"SELECT * FROM ({sql}) merged ORDER BY {merged_order} LIMIT %s", [*params, limit]
     found = _fetch(connection, sql, params, plan_each_run=any(query.plan_each_run for query, _ in runs))
     rows: list[list[tuple]] = [[] for _ in runs]
     for row in found:
