@@ -8,7 +8,8 @@ import time
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.db.backends.signals import connection_created
 from django.http import Http404, HttpResponse, JsonResponse
@@ -55,8 +56,19 @@ def _flatten(detail, location: str, path: str = "") -> list[dict[str, str]]:
     return [{"detail": str(detail), "pointer": f"#{path}"}]
 
 
+class ContentTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "too_large"
+
+    def __init__(self):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        super().__init__(f"The request body is larger than the {limit:,} bytes allowed.")
+
+
 def problem_exception_handler(exc, context):
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):
+        exc = ContentTooLarge()
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
@@ -84,6 +96,8 @@ def problem_response(status: int, detail: str = "", *, code: str = "") -> JsonRe
 
 # Django's own error views (handler400/403/404/500 in config/urls.py).
 def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):  # read before a view: a middleware's
+        return problem_response(413, str(ContentTooLarge().detail), code="too_large")
     return problem_response(400, "The request could not be understood.", code="bad_request")
 
 

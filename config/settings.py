@@ -197,7 +197,14 @@ DATABASES = {
         DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=DATABASE_HEALTH_CHECKS
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARED_STATEMENTS:
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The server and the task worker write at once (make serve): a transaction takes the write
+    # lock when it begins, rather than failing with "database is locked" when a read in it turns
+    # into a write; a writer waits up to 20 s for another; readers do not wait for writers (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE", timeout=20, init_command="PRAGMA journal_mode=WAL;"
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARED_STATEMENTS:
     # Parameters sent apart from the SQL, and a statement run twice is prepared: planning costs
     # more than running the indexed queries of the read path.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=1)

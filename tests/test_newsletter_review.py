@@ -18,11 +18,12 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection, connections
+from django.db import OperationalError, close_old_connections, connection, connections
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cms import deferred
 from newsletters import links, sending, services, tokens
 from newsletters.editions import schedule_edition
 from newsletters.models import Delivery, Edition, Subscriber, Subscription
@@ -256,6 +257,27 @@ def test_signup_answers_before_it_reads_or_writes_anything_about_the_address():
     assert Subscription.objects.get(subscriber__email="new@example.com").status == "pending"
     recipients = [message.to[0] for message in mail.outbox]
     assert "new@example.com" in recipients and "known@example.com" not in recipients
+
+
+@pytest.mark.usefixtures("_test_transaction_kept_open")
+def test_a_signup_the_database_refuses_for_a_moment_is_made_on_a_later_try(monkeypatch):
+    newsletter = NewsletterFactory()
+    monkeypatch.setattr(deferred, "RETRY_PAUSES", (0, 0))
+    subscribe, tries = services.subscribe, []
+
+    def locked_at_first(**kwargs):
+        tries.append(kwargs["email"])
+        if len(tries) < 3:
+            raise OperationalError("database is locked")
+        return subscribe(**kwargs)
+
+    monkeypatch.setattr(services, "subscribe", locked_at_first)
+    response, _, close = _answer_before_it_is_sent(newsletter, "ann@example.com")
+    close()
+
+    assert response.status_code == 202 and len(tries) == 3
+    assert Subscription.objects.get(subscriber__email="ann@example.com").status == "pending"
+    assert [message.to for message in mail.outbox] == [["ann@example.com"]]
 
 
 @pytest.mark.usefixtures("_test_transaction_kept_open")

@@ -287,6 +287,19 @@ def test_signup_with_malformed_json_is_400(client, newsletter):
     assert Subscriber.objects.count() == 0
 
 
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_signup_body_over_the_limit_is_a_413_problem(client, newsletter, settings, debug):
+    settings.DEBUG = debug  # Django's own debug page must not answer either
+    body = '{"email": "ann@example.com", "name": "' + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + '"}'
+
+    response = client.post(
+        f"/api/v1/newsletters/{newsletter.slug}/subscriptions/", body, content_type="application/json"
+    )
+
+    assert_problem(response, 413, "too_large")
+    assert Subscriber.objects.count() == 0
+
+
 def test_signup_is_post_only(api_client, newsletter):
     response = api_client.get(f"/api/v1/newsletters/{newsletter.slug}/subscriptions/")
 
