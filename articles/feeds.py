@@ -226,7 +226,10 @@ def load_channel(request: HttpRequest, *, section: str | None = None, topic: str
 # "updateddate"}, by (generator class, host, stored text). The XML is a function of these alone,
 # so it is made once per process, and a request only joins what is kept.
 _ITEM_XML: dict[tuple, dict] = {}
-ITEM_XML_KEPT = 4096  # items per process: a feed's items are the same for many requests
+# Characters of kept items (their stored text and XML) per process: a feed's items are the same for
+# many requests; past this, everything kept is dropped and kept again as it is asked for.
+ITEM_XML_KEPT_CHARS = 32_000_000
+_kept_chars = 0
 
 
 def kept_item(feed_type, host: str, text: str) -> dict | None:
@@ -252,8 +255,12 @@ class ItemXmlKept:
         self.add_item_elements(handler, item)
         handler.endElement(self.item_element)
         xml = out.getvalue()
-        if len(_ITEM_XML) >= ITEM_XML_KEPT:
+        global _kept_chars
+        size = len(xml) + len(item["kept_as"][-1])
+        if _kept_chars + size > ITEM_XML_KEPT_CHARS:
             _ITEM_XML.clear()
+            _kept_chars = 0
+        _kept_chars += size
         _ITEM_XML[item["kept_as"]] = {
             "xml": xml,
             "pubdate": item["pubdate"],

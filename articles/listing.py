@@ -181,7 +181,7 @@ class LiveArticles:
             return [(published_at, pk) for pk, published_at in newest[ANCHOR_EVERY - 1 :: ANCHOR_EVERY]]
 
         name = f"api:anchors:{self.scope}:{self.scope_id}"
-        return cached_value(name, list_keys(Article), find)
+        return cached_value(name, list_keys(Article), find, at=self.now)
 
 
 def _renderings(kind: str, expand: frozenset[str], timed: bool) -> Renderings:

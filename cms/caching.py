@@ -573,9 +573,12 @@ def _valid(stored: tuple, current: dict, now: float) -> bool:
     )
 
 
-def cached_value(name: str, keys: list[str] | tuple[str, ...], compute):
+def cached_value(name: str, keys: list[str] | tuple[str, ...], compute, *, at: datetime | None = None):
     """`compute()`, kept in the cache while none of `keys` changes and no scheduled transition
-    passes: for what is dear to work out and changes only with the content (a list's count)."""
+    passes: for what is dear to work out and changes only with the content (a list's count).
+    `at`: the instant the value describes, if it is earlier than now (a request's own clock): a
+    transition between then and now would make it out of date, and it is not kept."""
+    moment = (at or timezone.now()).timestamp()
     name = _released(name)
     if (remembered := _recall(name, _known_token())) is not None:
         return remembered[1]
@@ -587,7 +590,11 @@ def cached_value(name: str, keys: list[str] | tuple[str, ...], compute):
         return stored[0]
     versions = _current_versions(version_keys)  # before computing: a change meanwhile shows
     value = compute()
-    until = next_transition() if not _scheduled()[1].isdisjoint(keys) else None
+    until = None
+    if not _scheduled()[1].isdisjoint(keys):
+        until, passed = schedule()
+        if passed is not None and passed > moment:
+            return value
     cache.set(name, (value, version_keys, versions, until), settings.CACHE_SERVER_TTL)
     _remember_value(name, value, until, token)
     return value

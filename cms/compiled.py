@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 
+import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import QuerySet
@@ -151,13 +152,19 @@ def _fetch(connection, sql: str, params: list, *, plan_each_run: bool) -> list[t
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-    how = {"binary": True, **({"prepare": False} if plan_each_run else {})}
-    with connection.cursor() as cursor, connection.execute_wrapper(partial(_psycopg_execute, how)):
+    with connection.cursor() as cursor, connection.execute_wrapper(partial(_psycopg_execute, plan_each_run)):
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def _psycopg_execute(how: dict, execute, sql, params, many, context):
-    """An execute wrapper (inside Django's query logging) that hands psycopg the options `how`."""
-    with context["connection"].wrap_database_errors:
-        return context["cursor"].cursor.execute(sql, params, **how)
+def _psycopg_execute(plan_each_run: bool, execute, sql, params, many, context):
+    """An execute wrapper (inside Django's query logging): rows in binary form, and the statement
+    unprepared when it is planned for its values. Only with server-side binding: without it
+    (DATABASE_PREPARED_STATEMENTS=0) psycopg's client-side cursor sends the values in the SQL text,
+    so every statement is planned for its values already, and it reads rows as text only."""
+    connection, cursor = context["connection"], context["cursor"].cursor
+    if isinstance(cursor, psycopg.ClientCursor):
+        return execute(sql, params, many, context)
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
+        return cursor.execute(sql, params, binary=True, **({"prepare": False} if plan_each_run else {}))

@@ -120,7 +120,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
             for value in values
         )
         digest = hashlib.md5(repr((request.path, params)).encode(), usedforsecurity=False).hexdigest()
-        return cached_value(f"api:count:{digest}", keys, queryset.count)
+        return cached_value(f"api:count:{digest}", keys, queryset.count, at=getattr(queryset, "now", None))
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

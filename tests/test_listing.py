@@ -336,6 +336,30 @@ def test_deep_numbered_pages_start_from_kept_positions_and_equal_the_filtered_pa
     page(5)
 
 
+def test_positions_worked_out_while_an_article_goes_live_are_not_kept(api_client, monkeypatch):
+    # A deep page's request works the positions out for its own instant; an article going live
+    # between then and their keeping would shift every deep page by one, until the next write.
+    monkeypatch.setattr(listing, "ANCHOR_EVERY", 3)
+    start = timezone.now()
+    for age in range(1, 9):
+        ArticleFactory(live=True, published_at=start - timedelta(hours=age))
+    soon = ArticleFactory(status=Status.PUBLISHED, published_at=start + timedelta(minutes=5))
+    clock = [start]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
+
+    in_flight = listing.LiveArticles()  # a request begins just before the publish time ...
+    clock[0] = start + timedelta(minutes=5, milliseconds=20)  # ... and it passes meanwhile
+    in_flight.anchors()
+
+    clock[0] = start + timedelta(minutes=30)
+    live = [item["slug"] for item in api_client.get("/api/v1/articles/?page_size=100").json()["results"]]
+    pages = [
+        [item["slug"] for item in api_client.get(f"/api/v1/articles/?page_size=3&page={n}").json()["results"]]
+        for n in (1, 2, 3)
+    ]
+    assert live[0] == soon.slug and sum(pages, []) == live
+
+
 def test_the_compiled_front_page_in_cursor_mode_equals_the_filtered_path(api_client):
     """Cursor pages of the unfiltered list (compiled) and of the same list through the ORM walk
     the same items forward and back, ties on the publish time included."""
@@ -468,6 +492,42 @@ def test_queries_of_one_topic_section_or_author_are_planned_for_it_never_prepare
     assert any("articles_article" in statement for statement in prepared)  # the site-wide list
     scoped = re.compile(r'"(topic|section|author)_id" = \$')
     assert not [statement for statement in prepared if scoped.search(statement)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)  # the connection is made again, with other options
+def test_without_prepared_statements_every_read_answers_the_same(api_client, monkeypatch):
+    # DATABASE_PREPARED_STATEMENTS=0, behind a pooler: psycopg's client-side cursors, which
+    # read rows as text only, run the compiled queries.
+    topic, section, author = TopicFactory(), SectionFactory(), AuthorFactory()
+    article = ArticleFactory(live=True, topics=[topic], section=section, authors=[author])
+    VideoFactory(live=True, topics=[topic])
+    urls = [
+        "/api/v1/articles/",
+        f"/api/v1/articles/?topic={topic.slug}",
+        f"/api/v1/articles/{article.slug}/",
+        f"/api/v1/topics/{topic.slug}/",
+        f"/api/v1/authors/{author.slug}/",
+        "/feeds/rss/",
+        "/api/v1/changes/",
+    ]
+    served = {url: api_client.get(url) for url in urls}
+    cache.clear()
+
+    options = connection.settings_dict["OPTIONS"]
+    monkeypatch.setitem(options, "server_side_binding", False)
+    monkeypatch.delitem(options, "prepare_threshold", raising=False)
+    connection.close()
+    try:
+        for url, before in served.items():
+            after = api_client.get(url)
+            assert after.status_code == 200, url
+            if url.startswith("/api/v1/changes/"):  # its next position is the time now
+                assert after.json()["results"] == before.json()["results"]
+            else:
+                assert after.content == before.content, url
+    finally:
+        connection.close()  # the next test connects with the settings' options again
 
 
 def test_a_topic_renamed_or_deactivated_changes_its_list_at_once(api_client):
