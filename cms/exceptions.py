@@ -86,7 +86,9 @@ def problem_exception_handler(exc, context):
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         response.data = problem(response.status_code, detail, code=code)
-    response.content_type = PROBLEM_CONTENT_TYPE
+    renderer = getattr(context.get("request"), "accepted_renderer", None)
+    if getattr(renderer, "format", None) != "api":  # DEBUG's browsable API shows it as its HTML page
+        response.content_type = PROBLEM_CONTENT_TYPE
     return response
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.test import APIClient
 
 from articles.views import ArticleViewSet
@@ -173,3 +174,17 @@ def test_an_odd_schema_version_is_a_400_not_a_header(api_client, version):
 def test_a_csrf_failure_outside_the_api_is_still_django_s_page():
     response = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "x", "password": "y"})
     assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
+
+
+def test_the_browsable_api_of_debug_mode_labels_its_error_pages_as_html(api_client, monkeypatch):
+    # make serve turns DEBUG and DRF's browsable API on: a browser asking for HTML gets the
+    # problem as a page, labelled as what it is.
+    renderers = [*ArticleViewSet.renderer_classes, BrowsableAPIRenderer]
+    monkeypatch.setattr(ArticleViewSet, "renderer_classes", renderers)
+
+    page = api_client.get("/api/v1/articles/no-such-article/", HTTP_ACCEPT="text/html")
+    data = api_client.get("/api/v1/articles/no-such-article/")
+
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+    assert page.content.lstrip().lower().startswith(b"<!doctype html")
+    assert_problem(data, 404)
