@@ -71,7 +71,10 @@ class UtcDateTimeField(forms.Field):
                 f"Not an ISO 8601 date or date and time: {value[:40]!r}; e.g. 2025-06-01 or "
                 "2025-06-01T12:00:00Z."
             ) from None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+        try:
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        except OverflowError:  # valid as written, but before year 1 or after 9999 in UTC
+            raise forms.ValidationError(f"Out of range once in UTC: {value[:40]!r}.") from None
 
 
 class StrictBooleanField(forms.Field):

@@ -183,7 +183,10 @@ def _parse_time(value: str) -> datetime | None:
         return None  # well formed but impossible, e.g. month 13: not a time, nor a token
     if moment is not None and timezone.is_naive(moment):
         moment = moment.replace(tzinfo=UTC)
-    return moment
+    try:
+        return moment.astimezone(UTC) if moment is not None else None
+    except OverflowError:
+        return None  # before year 1 or after 9999 once in UTC
 
 
 # --- Reading -------------------------------------------------------------------------------

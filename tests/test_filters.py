@@ -320,3 +320,32 @@ def test_a_percent_sign_in_a_filter_value_is_a_400_naming_the_parameter(api_clie
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/problem+json")
     assert "%" in str(response.json())
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00%2B23:59"])
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/articles/", "published_after"),
+        ("/api/v1/articles/", "published_before"),
+        ("/api/v1/articles/", "updated_since"),
+        ("/api/v1/videos/", "published_after"),
+        ("/api/v1/search/?q=kursk&", "published_before"),
+    ],
+)
+def test_a_time_past_the_ends_of_the_calendar_in_utc_is_a_400_naming_it(api_client, path, parameter, value):
+    # Valid as written, but out of range once turned into UTC.
+    separator = "" if path.endswith("&") else "?"
+    response = api_client.get(f"{path}{separator}{parameter}={value}")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert [error["parameter"] for error in response.json()["errors"]] == [parameter]
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00%2B23:59"])
+def test_a_change_sync_time_past_the_ends_of_the_calendar_is_a_400(api_client, value):
+    response = api_client.get(f"/api/v1/changes/?since={value}")
+
+    assert response.status_code == 400
+    assert [error["parameter"] for error in response.json()["errors"]] == ["since"]
