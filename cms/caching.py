@@ -913,7 +913,8 @@ class CacheMiddleware:
         """Keep the response; return its Last-Modified, or None if it was not kept. The date is
         the view's own, or when what it shows last changed: the newest version of its keys, the
         last scheduled transition it may show, the release's start; never the time of a request,
-        which would tell one reader when another asked the same. The same body keeps its date."""
+        which would tell one reader when another asked the same. The same body keeps its date;
+        another body gets a later one."""
         version_keys = tuple(_version_key(k) for k in keys)
         released = _released("api:release-started")
         found = cache.get_many([*version_keys, released, GLOBAL_KEY])  # the token last: see the docstring
@@ -927,8 +928,11 @@ class CacheMiddleware:
             cache.set_many(missing, VERSION_TIMEOUT)
             found.update(missing)
         versions = tuple(found[k] for k in version_keys)
-        last_modified = dated or max(found[released], int(passed or 0), *(_version_time(v) for v in versions))
-        if previous is not None and dated is None:
+        changed = max(found[released], int(passed or 0), *(_version_time(v) for v in versions))
+        last_modified = dated or changed
+        # Another body than the one kept before gets a later date, even a view's own (a feed that
+        # lost an older item keeps its newest item's date): a client revalidating by date sees it.
+        if previous is not None:
             if previous[3] == etag:
                 last_modified = previous[4]
             elif last_modified <= previous[4]:

@@ -573,3 +573,19 @@ def test_control_characters_stored_in_text_keep_feeds_and_sitemaps_valid(client)
     news = client.get("/sitemap-news.xml")
     titles = [title.text for title in ET.fromstring(news.content).iter(f"{NEWS}title")]
     assert "Troops moved" in titles[0] and "\x0b" not in titles[0]
+
+
+@pytest.mark.parametrize("url", ["/feeds/rss/", "/feeds/json/"])
+def test_a_feed_that_lost_an_older_item_is_not_answered_304_by_date(client, url):
+    # Its newest item's date is unchanged, but what it shows has changed since then.
+    now = timezone.now()
+    ArticleFactory(live=True, published_at=now - timedelta(hours=1))
+    taken_down = ArticleFactory(live=True, published_at=now - timedelta(hours=2))
+    first = client.get(url)
+    taken_down.status = Status.DRAFT
+    taken_down.save()
+
+    again = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+
+    assert again.status_code == 200 and taken_down.headline.encode() not in again.content
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=again["Last-Modified"]).status_code == 304
