@@ -215,9 +215,11 @@ def read_changes(*, since: Position, limit: int) -> ChangePage:
     if timed_more:
         last = timed[-1]
         position = replace(position, time=last.at, type=last.type, id=last.id)
-    else:
+    elif changes or position != since:
         # Every clock change before `now` is served; the next window starts at `now` itself.
         position = replace(position, time=now, type="", id=0)
+    # else nothing changed: the position stays, and so does the answer (its ETag answers 304s).
+    # The next window starts where this one did; what it found is nothing, and that only grows.
     return ChangePage(list(changes.values()), position, has_more=timed_more)
 
 

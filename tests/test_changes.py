@@ -335,6 +335,23 @@ def test_token_round_trip(api_client):
     assert again["next"] == f"http://testserver{URL}?since={again['next_since'].replace(':', '%3A')}"
 
 
+def test_a_poll_with_nothing_new_answers_the_same_so_it_can_be_revalidated(api_client, clock):
+    ArticleFactory(live=True, published_at=clock.now - timedelta(hours=1))
+    _, token = sync(api_client)
+    clock.advance(minutes=1)
+    quiet = api_client.get(URL, {"since": token})
+    clock.advance(minutes=1)
+
+    again = api_client.get(URL, {"since": token}, HTTP_IF_NONE_MATCH=quiet["ETag"])
+    assert again.status_code == 304
+    assert quiet.json()["next_since"] == token and quiet.json()["results"] == []
+
+    published = ArticleFactory(live=True, published_at=clock.now - timedelta(seconds=30))
+    changed = api_client.get(URL, {"since": token}, HTTP_IF_NONE_MATCH=quiet["ETag"])
+    assert changed.status_code == 200
+    assert summary(changed.json()["results"]) == [("upsert", "article", published.slug)]
+
+
 @pytest.mark.parametrize(
     "bad",
     [
