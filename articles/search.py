@@ -90,26 +90,35 @@ def is_postgresql(queryset: QuerySet) -> bool:
     return connections[queryset.db].vendor == "postgresql"
 
 
-def search(queryset: QuerySet, q: str) -> QuerySet:
+def search(queryset: QuerySet, q: str, *, now=None, ranked: int | None = None) -> QuerySet:
     """The rows of `queryset` that match `q`, annotated with their `rank` (higher is better). On
     PostgreSQL only the newest RANKED_MATCHES matches take part: ranking reads each match's whole
-    vector, so a common word in a large archive would read most of it for every search."""
+    vector, so a common word in a large archive would read most of it for every search. `now`:
+    the moment the newest are counted back from (the time now by default); `ranked`: how many
+    (RANKED_MATCHES by default)."""
+    ranked = RANKED_MATCHES if ranked is None else ranked
     if is_postgresql(queryset):
         query = _ts_query(q)
         matches = queryset.filter(search_vector=query)
         if _time_indexed(queryset):
             # The newest matches, in publish-time order from the RUM index: only they are read.
-            newest = matches.order_by(_NewestFirst(F("published_at"), Value(timezone.now())))
-            matches = queryset.filter(pk__in=newest.values("pk")[:RANKED_MATCHES])
+            moment = timezone.now() if now is None else now
+            newest = matches.order_by(_NewestFirst(F("published_at"), Value(moment)))
+            matches = queryset.filter(pk__in=newest.values("pk")[:ranked])
         else:
             # The publish time of the RANKED_MATCHES-th newest match, found in the index of
             # matches; then the matches from then on (a few more on a tie) are ranked.
             newest = matches.order_by("-published_at", "-pk").values_list("published_at", flat=True)
-            cutoff = list(newest[RANKED_MATCHES - 1 : RANKED_MATCHES])
+            cutoff = list(newest[ranked - 1 : ranked])
             if cutoff:
                 matches = matches.filter(published_at__gte=cutoff[0])
         return matches.annotate(**{RANK: SearchRank(F("search_vector"), query)})
     return _search_fallback(queryset, parse(q))
+
+
+def time_indexed(models) -> bool:
+    """Whether every one of `models` has its RUM index (PostgreSQL, migration 0014)."""
+    return all(is_postgresql(model.objects.all()) and _time_indexed(model.objects.all()) for model in models)
 
 
 def combine(searched: dict[str, QuerySet]) -> QuerySet:

@@ -1,7 +1,9 @@
 import re
+from datetime import datetime
 
 import orjson
 from django.http import Http404
+from django.utils import timezone
 from rest_framework import viewsets
 from rest_framework.response import Response
 
@@ -298,21 +300,69 @@ class SearchViewSet(viewsets.GenericViewSet):
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         q, kind = filterset.form.cleaned_data["q"], filterset.form.cleaned_data["type"]
-        published = {"article": Article.objects.published(), "video": Video.objects.published()}
-        rows = search.combine(
-            {
-                name: filterset.filter_queryset(items)
-                for name, items in published.items()
-                if kind in ("", name)
-            }
-        )
-        rows = rows.order_by(*OrderingFilter().get_ordering(request, rows, self), "type")
+
+        def searched():
+            published = {"article": Article.objects.published(), "video": Video.objects.published()}
+            rows = search.combine(
+                {
+                    name: filterset.filter_queryset(items)
+                    for name, items in published.items()
+                    if kind in ("", name)
+                }
+            )
+            return rows.order_by(*OrderingFilter().get_ordering(request, rows, self), "type")
+
+        plain = request.query_params.keys() <= PLAIN_SEARCH_PARAMS
+        rows = RankedMatches(q, searched) if plain and search.time_indexed(PLAIN_SEARCHED) else searched()
         page = self.paginate_queryset(rows)
         host = request.build_absolute_uri("/")[:-1]
         items, keys = search.load(page, q, {"article": Article, "video": Video}, host)
         response = self.get_paginated_response(items)
         add_surrogate_keys(response, keys=[*keys, "articles", "videos"])  # any change may change the results
         return response
+
+
+# Most searches: `q` alone (and a page), both types, best match first. Where the RUM index serves
+# them (articles.search) their query is a function of `q` and the time: compiled once per process
+# (cms.compiled), as building and compiling it cost Django about what PostgreSQL spends running it.
+PLAIN_SEARCH_PARAMS = {"q", "page", "page_size"}
+PLAIN_SEARCHED = (Article, Video)
+RANKED_COLUMNS = ("pk", "published_at", "updated_at", search.RANK, "type")  # as combine() selects
+
+
+def _ranked(q, now, articles, videos):
+    searched = {
+        "article": search.search(Article.objects.published(now), q, now=now, ranked=articles),
+        "video": search.search(Video.objects.published(now), q, now=now, ranked=videos),
+    }
+    return search.combine(searched).order_by(f"-{search.RANK}", "-published_at", "-pk", "type")
+
+
+# How many matches of each type are ranked (search.RANKED_MATCHES) are values too, one per type.
+# Planned for its values: how common the words are decides the best plan.
+RANKED = CompiledQuery(_ranked, plan_each_run=True, q=str, now=datetime, articles=int, videos=int)
+
+
+class RankedMatches:
+    """The matches of a plain search, best first, as the rows `search.load()` takes: a sequence
+    for the paginator, each slice one run of the compiled query. Counted by the ORM's union,
+    which pagination keeps (cms.pagination)."""
+
+    def __init__(self, q: str, searched):
+        self.q, self.now, self.searched = q, timezone.now(), searched
+
+    def count(self) -> int:
+        return self.searched().count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[dict]:
+        start, stop = index.start or 0, index.stop
+        ranked = search.RANKED_MATCHES
+        values = {"q": self.q, "now": self.now, "articles": ranked, "videos": ranked}
+        rows = RANKED.rows(limit=max(stop - start, 0), offset=start, **values)
+        return [dict(zip(RANKED_COLUMNS, row, strict=True)) for row in rows]
 
 
 # --- The pages of sections and topics, which list their newest content ---------------------

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rest_framework.utils.urls import remove_query_param
 
 from articles import search as search_module
 from articles.models import Article, Video
@@ -501,3 +502,41 @@ def test_searches_are_throttled_per_client_with_a_429_problem(api_client, settin
     assert 0 < int(throttled["Retry-After"]) <= 60 and throttled["Cache-Control"] == "no-store"
     assert api_client.get("/api/v1/articles/").status_code == 200  # not a search: not counted
     assert api_client.get("/api/v1/search/", {"q": "kursk"}, REMOTE_ADDR="192.0.2.9").status_code == 200
+
+
+@postgresql_only
+@pytest.mark.parametrize("q", ["kursk", "troops OR kursk", "kursk -drones"])
+def test_a_plain_search_compiled_equals_the_built_one(api_client, monkeypatch, q):
+    """`q` alone (and a page) runs the search compiled once (articles.views.RankedMatches) where
+    the RUM index serves it; any other parameter builds it with the ORM. Both rank the same matches
+    in the same order, pages, ties and the newest-matches bound included, and follow the clock."""
+    if not rum_indexed():
+        pytest.skip("the rum extension is not installed here (Debian: postgresql-15-rum)")
+    monkeypatch.setattr("articles.search.RANKED_MATCHES", 4)
+    now = timezone.now()
+    for n in range(7):
+        ArticleFactory(live=True, headline=f"Kursk {n}", published_at=now - timedelta(hours=n))
+        VideoFactory(
+            live=True, title=f"Troops near Kursk {n}", published_at=now - timedelta(hours=n, minutes=1)
+        )
+    ArticleFactory(
+        live=True, headline="Kursk region", standfirst="Drones", published_at=now - timedelta(hours=2)
+    )
+    ArticleFactory(live=False, headline="Kursk draft", published_at=now)
+    soon = ArticleFactory(live=True, headline="Kursk soon", published_at=now + timedelta(minutes=5))
+
+    def pages(extra=""):
+        answers = [api_client.get(f"/api/v1/search/?q={q}&page_size=3&page={n}{extra}") for n in (1, 2, 3, 4)]
+        bodies = [answer.json() for answer in answers]
+        for body in bodies:
+            for link in ("next", "previous"):
+                if body.get(link):
+                    body[link] = remove_query_param(body[link], "ordering")
+        return [(answer.status_code, body) for answer, body in zip(answers, bodies, strict=True)]
+
+    assert pages() == pages("&ordering=-relevance")
+    assert pages()[0][1]["results"]  # something was found
+    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(minutes=6))
+    compiled = [item["slug"] for _, page in pages() for item in page.get("results", [])]
+    assert soon.slug in compiled or "kursk" not in q
+    assert pages() == pages("&ordering=-relevance")
