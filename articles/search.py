@@ -118,7 +118,8 @@ def search(queryset: QuerySet, q: str, *, now=None, ranked: int | None = None) -
 
 def time_indexed(models) -> bool:
     """Whether every one of `models` has its RUM index (PostgreSQL, migration 0014)."""
-    return all(is_postgresql(model.objects.all()) and _time_indexed(model.objects.all()) for model in models)
+    querysets = [model.objects.all() for model in models]
+    return all(is_postgresql(queryset) and _time_indexed(queryset) for queryset in querysets)
 
 
 def combine(searched: dict[str, QuerySet]) -> QuerySet:

@@ -578,7 +578,6 @@ def cached_value(name: str, keys: list[str] | tuple[str, ...], compute, *, at: d
     passes: for what is dear to work out and changes only with the content (a list's count).
     `at`: the instant the value describes, if it is earlier than now (a request's own clock): a
     transition between then and now would make it out of date, and it is not kept."""
-    moment = (at or timezone.now()).timestamp()
     name = _released(name)
     if (remembered := _recall(name, _known_token())) is not None:
         return remembered[1]
@@ -589,6 +588,7 @@ def cached_value(name: str, keys: list[str] | tuple[str, ...], compute, *, at: d
         _remember_value(name, stored[0], stored[-1], token)
         return stored[0]
     versions = _current_versions(version_keys)  # before computing: a change meanwhile shows
+    moment = (at or timezone.now()).timestamp()
     value = compute()
     until = None
     if not _scheduled()[1].isdisjoint(keys):
