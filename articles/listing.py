@@ -74,7 +74,8 @@ def _live_page(beyond: str | None, scope: str | None) -> CompiledQuery:
 
     values = {} if beyond is None else {"at": datetime, "pk": int}
     values.update({} if scope is None else {"scope_id": int})
-    return CompiledQuery(build, plan_each_run=scope is not None, now=datetime, start=int, size=int, **values)
+    planned_for = () if scope is None else ("scope_id",)  # each topic or section its own plan
+    return CompiledQuery(build, planned_for=planned_for, now=datetime, start=int, size=int, **values)
 
 
 LIVE_PAGES = {
@@ -250,7 +251,7 @@ def _newest(model, relation: str | None) -> CompiledQuery:
         live = live if relation is None else live.filter(**{relation: pk})
         return live.order_by("-published_at", "-pk").values_list("pk", "published_at")
 
-    return CompiledQuery(build, plan_each_run=relation is not None, **values)
+    return CompiledQuery(build, planned_for=() if relation is None else ("pk",), **values)
 
 
 NEWEST = {
