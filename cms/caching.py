@@ -175,13 +175,14 @@ def _trust_token(token) -> None:
         _trust.token, _trust.until = token, time.monotonic() + settings.CACHE_TOKEN_TRUST_SECONDS
 
 
-def _recall(name: str, token=_UNREAD):
+def _recall(name: str, token=_UNREAD, now: float | None = None):
     """What the memo holds for `name` under the current token, if still good; never a round trip
-    when a token is given (or _UNREAD: then nothing is recalled)."""
+    when a token is given (or _UNREAD: then nothing is recalled). `now`: the time as a timestamp,
+    when the caller has it."""
     found = _memo.get(name)
     if token is None or found is None or found[0] != token:
         return None
-    if found[2] is not None and found[2] <= timezone.now().timestamp():
+    if found[2] is not None and found[2] <= (timezone.now().timestamp() if now is None else now):
         return None
     return found
 
@@ -613,6 +614,11 @@ class Renderings:
     def _name(self, pk) -> str:
         return _released(f"api:item:{self.kind}:{pk}")
 
+    def _names(self, pks: Iterable) -> dict[str, object]:
+        """{name: pk}, as _name() makes them."""
+        prefix, suffix = f"api:item:{self.kind}:", _released("")
+        return {f"{prefix}{pk}{suffix}": pk for pk in pks}
+
     def get_many(self, pks: Iterable) -> tuple[dict, object]:
         """The valid renderings of `pks` as {pk: (text, keys)}, and the token to store new ones with."""
         found, token = get_renderings({self: pks})
@@ -653,12 +659,12 @@ def get_renderings(wanted: dict[Renderings, Iterable]) -> tuple[dict[Renderings,
     to store new ones with: two cache round trips for all of them (the entries, then their keys'
     versions), none for those this process has checked since the last purge."""
     token = _known_token()
+    now = timezone.now().timestamp()
     valid: dict[Renderings, dict] = {renderings: {} for renderings in wanted}
     names: dict[str, tuple[Renderings, object]] = {}
     for renderings, pks in wanted.items():
-        for pk in pks:
-            name = renderings._name(pk)
-            if (remembered := _recall(name, token)) is not None:
+        for name, pk in renderings._names(pks).items():
+            if (remembered := _recall(name, token, now)) is not None:
                 valid[renderings][pk] = remembered[1]
             else:
                 names[name] = (renderings, pk)
@@ -667,7 +673,6 @@ def get_renderings(wanted: dict[Renderings, Iterable]) -> tuple[dict[Renderings,
     found, token = _fetch(list(names))
     version_keys = {key for stored in found.values() for key in stored[2]}
     current = cache.get_many(list(version_keys)) if version_keys else {}
-    now = timezone.now().timestamp()
     for name, stored in found.items():
         if _valid(stored, current, now):
             renderings, pk = names[name]
