@@ -19,11 +19,14 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import exceptions, serializers
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cms.exceptions import PROBLEM_CONTENT_TYPE
 from cms.schema import documented_problem
+from partners.permissions import KeyScopes
+from partners.scopes import Scope
 
 from .models import Article, Video
 from .serializers import ArticleDetailSerializer, VideoDetailSerializer
@@ -145,20 +148,73 @@ class PreviewView(APIView):
             raise PreviewExpired() from None
         except signing.BadSignature:
             raise exceptions.NotFound("This preview link is not valid.", code="preview_invalid") from None
-        context = {"request": request, "format": self.format_kwarg, "view": self}
-        # What the public detail endpoints load, without published(). Deleted since: 404.
-        if model is Article:
-            article = get_object_or_404(Article.objects.for_detail_api(), pk=pk)
-            context["embeds"] = load_body_embeds([article])
-            return Response(ArticlePreviewSerializer(article, context=context).data)
-        if model is Video:
-            video = get_object_or_404(Video.objects.for_api(), pk=pk)
-            return Response(VideoPreviewSerializer(video, context=context).data)
-        raise exceptions.NotFound("This preview link is not valid.", code="preview_invalid")
+        return previewed(self, model, pk=pk)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        # Errors too: a shared cache must never keep a draft, nor an answer about a token.
-        response["Cache-Control"] = "private, no-store"
-        response["X-Robots-Tag"] = "noindex"
-        return response
+        return unstored(super().finalize_response(request, response, *args, **kwargs))
+
+
+def previewed(view, model, **lookup) -> Response:
+    """The item of `model` found by `lookup`, in any state, as the public detail endpoint would
+    serve it, plus `type`. What the public detail endpoints load, without published(); a 404 if
+    there is none."""
+    context = {"request": view.request, "format": view.format_kwarg, "view": view}
+    if model is Article:
+        article = get_object_or_404(Article.objects.for_detail_api(), **lookup)
+        context["embeds"] = load_body_embeds([article])
+        return Response(ArticlePreviewSerializer(article, context=context).data)
+    video = get_object_or_404(Video.objects.for_api(), **lookup)
+    return Response(VideoPreviewSerializer(video, context=context).data)
+
+
+def unstored(response):
+    # Errors too: a shared cache must never keep a draft, nor an answer about a token.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+class MayViewInAdmin(BasePermission):
+    """Signed in (or with an API key, acting as its owner) as someone who may view the view's
+    model in the admin."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if user is None or not user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        opts = view.model._meta
+        return user.is_active and user.is_staff and user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+
+
+class DraftView(APIView):
+    """An article or video by slug in any state (draft, scheduled, expired...), for a staging site:
+    with an API key that has `preview:read`, whose owner may view such items in the admin (or
+    signed in to the admin). The shape of the preview link's; never cached."""
+
+    model = Article  # as_view(model=...) per route
+    key_scope = Scope.PREVIEW_READ
+    requires_credentials = True
+    permission_classes = [KeyScopes, MayViewInAdmin]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "slug", str, OpenApiParameter.PATH, description="Slug of the item, whatever its state."
+            )
+        ],
+        responses={
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="Draft",
+                    serializers={"article": ArticlePreviewSerializer, "video": VideoPreviewSerializer},
+                    resource_type_field_name="type",
+                ),
+                description="The item as its public detail endpoint would serve it once live.",
+            ),
+        },
+    )
+    def get(self, request, slug):
+        return previewed(self, self.model, slug=slug)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        return unstored(super().finalize_response(request, response, *args, **kwargs))

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.utils import timezone
 from rest_framework import viewsets
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from cms.caching import Renderings, SurrogateKeyMixin, add_surrogate_keys, cached_value, keys_of, list_keys
 from cms.compiled import CompiledQuery
@@ -150,7 +151,7 @@ class ArticleViewSet(
     """Published articles, newest first. List items are teasers; the detail carries everything an
     article page needs: body blocks, lead video, section, topics, authors and related teasers."""
 
-    throttle_classes = [SearchClientThrottle]  # only requests with `q` count
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, SearchClientThrottle]  # searches: `q`
 
     lookup_field = "slug"
     filterset_class = ArticleFilter
@@ -242,7 +243,7 @@ class ArticleViewSet(
 class VideoViewSet(SurrogateKeyMixin, SlugRedirectMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
     """Published videos, newest first."""
 
-    throttle_classes = [SearchClientThrottle]  # only requests with `q` count
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, SearchClientThrottle]  # searches: `q`
 
     lookup_field = "slug"
     filterset_class = VideoFilter
@@ -280,7 +281,7 @@ class SearchViewSet(viewsets.GenericViewSet):
     are teaser cards with a relevance `rank` and a highlighted `snippet`. On PostgreSQL this is
     full-text search with English stemming (`troops` finds `troop`); on SQLite, whole words."""
 
-    throttle_classes = [SearchClientThrottle]  # only requests with `q` count
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, SearchClientThrottle]  # searches: `q`
 
     serializer_class = SearchResultSerializer
     filterset_class = SearchFilter

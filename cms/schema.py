@@ -110,6 +110,11 @@ def field_selection_parameters(view) -> list[OpenApiParameter]:
 
 
 class AutoSchema(openapi.AutoSchema):
+    def get_auth(self):
+        # Every route is open to anonymous clients unless its view says otherwise.
+        auths = [auth for auth in super().get_auth() if auth]
+        return auths if getattr(self.view, "requires_credentials", False) else [*auths, {}]
+
     def _resolve_path_parameters(self, variables):
         parameters = super()._resolve_path_parameters(variables)
         model = get_view_model(self.view, emit_warnings=False)

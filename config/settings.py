@@ -98,6 +98,10 @@ NEWSLETTER_UNCONFIRMED_MAX_AGE = int(os.environ.get("NEWSLETTER_UNCONFIRMED_MAX_
 SIGNUP_RATE_PER_CLIENT = os.environ.get("SIGNUP_RATE_PER_CLIENT") or "20/hour"
 SIGNUP_RATE_PER_ADDRESS = os.environ.get("SIGNUP_RATE_PER_ADDRESS") or "5/hour"
 SEARCH_RATE_PER_CLIENT = os.environ.get("SEARCH_RATE_PER_CLIENT") or "60/minute"  # articles/throttling.py
+# Requests per window that reach a view (partners/quotas.py): per API key (a key may have its own),
+# and per anonymous client; "off" for none.
+API_KEY_QUOTA = os.environ.get("API_KEY_QUOTA") or "1200/minute"
+ANONYMOUS_QUOTA = os.environ.get("ANONYMOUS_QUOTA") or "300/minute"
 # Reverse proxies in front of the app: throttles take the client address from X-Forwarded-For that
 # many hops back; 0 (the default) ignores the header, which a client could set to anything.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES") or 0)
@@ -135,10 +139,12 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",  # admin login lockout (below)
+    "rest_framework_api_key",  # the key storage partners.APIKey builds on
     "topics",
     "articles",
     "newsletters",
     "editorial",
+    "partners",
     "seeds",
     "cms",
 ]
@@ -148,6 +154,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "partners.quotas.QuotaHeadersMiddleware",  # outside the response cache: figures never stored
     "cms.caching.CacheMiddleware",  # after CORS, so hits get CORS headers; before sessions, which hits skip
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -258,10 +265,15 @@ SILENCED_SYSTEM_CHECKS = [
 
 # --- API -----------------------------------------------------------------------------------
 CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["RateLimit", "RateLimit-Policy", "Retry-After"]  # partners/quotas.py
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "partners.authentication.APIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["partners.permissions.KeyScopes"],
+    "DEFAULT_THROTTLE_CLASSES": ["partners.quotas.QuotaThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["cms.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["cms.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "cms.pagination.PageNumberPagination",

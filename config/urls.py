@@ -6,7 +6,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
 
 from articles.feeds import AtomFeed, RssFeed, json_feed
-from articles.preview import PreviewView
+from articles.models import Article, Video
+from articles.preview import DraftView, PreviewView
 from articles.sitemaps import news_sitemap, sitemap_index, sitemap_section
 from cms import exceptions
 
@@ -46,6 +47,8 @@ urlpatterns = [
     path("api/v1/", api_index, name="api-root"),
     path("api/v1/", include(router.urls)),
     path("api/v1/preview/<str:token>/", PreviewView.as_view(), name="preview"),
+    path("api/v1/drafts/articles/<slug:slug>/", DraftView.as_view(model=Article), name="draft-article"),
+    path("api/v1/drafts/videos/<slug:slug>/", DraftView.as_view(model=Video), name="draft-video"),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),

@@ -8,6 +8,7 @@ from django.core import signing
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from cms.caching import SurrogateKeyMixin
@@ -102,7 +103,7 @@ def _outcome(subscription) -> dict:
 
 
 class SignupView(PrivateAPIView):
-    throttle_classes = [SignupClientThrottle, SignupAddressThrottle]
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, SignupClientThrottle, SignupAddressThrottle]
 
     @extend_schema(
         operation_id="newsletters_subscriptions_create",

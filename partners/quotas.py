@@ -1,0 +1,135 @@
+"""Quotas: requests per window, per API key and per anonymous client, counted in the cache in
+fixed windows. Every answer under a quota carries the IETF RateLimit fields
+(draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy: "key";q=1200;w=60` and
+`RateLimit: "key";r=1187;t=42` (remaining, seconds until the window resets); past the quota, a
+429 problem with Retry-After.
+
+Only requests that reach a view count: answers from the response cache (anonymous hits and 304s)
+are free. The figures go on the answers to a key, which are private; anonymous answers are public
+and shared, so they carry none: not another client's figures, and no sign that this answer was
+made for this request rather than kept from someone else's (tests/test_caching.py). An anonymous
+client past its quota gets the 429 with its figures. Staff signed in to the admin have no quota.
+A cache that cannot count lets requests through, without figures: slower to protect, never
+refusing readers."""
+
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework.throttling import BaseThrottle
+
+from cms.clients import client_address
+
+from .permissions import is_key
+
+PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    quota: int  # requests per window
+    window: int  # seconds
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one client stands under its policy after this request."""
+
+    policy: Policy
+    used: int
+    reset: int  # seconds until the window ends
+
+    @property
+    def remaining(self) -> int:
+        return max(self.policy.quota - self.used, 0)
+
+    @property
+    def allowed(self) -> bool:
+        return self.used <= self.policy.quota
+
+    def headers(self) -> dict[str, str]:
+        name = f'"{self.policy.name}"'
+        return {
+            "RateLimit-Policy": f"{name};q={self.policy.quota};w={self.policy.window}",
+            "RateLimit": f"{name};r={self.remaining};t={self.reset}",
+        }
+
+
+def parse_rate(rate: str) -> tuple[int, int] | None:
+    """ "1200/minute" (or 1200/m) -> (1200, 60); "" or "off" -> None (no quota)."""
+    rate = (rate or "").strip().lower()
+    if rate in ("", "off"):
+        return None
+    count, _, period = rate.partition("/")
+    seconds = PERIODS.get(period) or {name[0]: value for name, value in PERIODS.items()}.get(period)
+    if not count.isdigit() or int(count) == 0 or seconds is None:
+        raise ValueError(f"A quota is N/second, N/minute, N/hour or N/day (N > 0), or off: {rate!r}")
+    return int(count), seconds
+
+
+def policy_for(request) -> tuple[Policy, str] | None:
+    """The policy a request is counted under and who it counts against; None: not counted."""
+    if is_key(request.auth):
+        quota, window = parse_rate(settings.API_KEY_QUOTA) or (None, None)
+        if request.auth.quota is not None:
+            quota, window = request.auth.quota, window or PERIODS["minute"]
+        if quota is None:
+            return None
+        return Policy("key", quota, window), f"key:{request.auth.prefix}"
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return None  # staff signed in to the admin
+    rate = parse_rate(settings.ANONYMOUS_QUOTA)
+    if rate is None:
+        return None
+    return Policy("anonymous", *rate), f"client:{client_address(request)}"
+
+
+def count(policy: Policy, ident: str) -> Standing | None:
+    """Count one request in the current window; None when the cache cannot count."""
+    from cms.caching import CacheUnavailable  # DRF imports the throttles before the models are ready
+
+    now = timezone.now().timestamp()
+    start = math.floor(now / policy.window) * policy.window
+    key = f"quota:{policy.name}:{policy.window}:{ident}:{start}"
+    try:
+        used = 1 if cache.add(key, 1, policy.window + 1) else cache.incr(key)
+    except (CacheUnavailable, ValueError):  # down, or the window's entry just expired
+        return None
+    return Standing(policy, used, max(math.ceil(start + policy.window - now), 0))
+
+
+class QuotaThrottle(BaseThrottle):
+    """The DRF side: counts the request and refuses it past the quota. Its standing is kept on
+    the request for QuotaHeadersMiddleware."""
+
+    def allow_request(self, request, view) -> bool:
+        found = policy_for(request)
+        standing = count(*found) if found is not None else None
+        if standing is None:
+            return True
+        request._request.quota_standing = standing
+        self.standing = standing
+        return standing.allowed
+
+    def wait(self) -> int:
+        return max(self.standing.reset, 1)
+
+
+class QuotaHeadersMiddleware:
+    """Adds the RateLimit fields to a key's answers and to refusals. Goes before (outside) the
+    response cache, so figures are never stored with a cached response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        standing = getattr(request, "quota_standing", None)
+        if standing is not None and (standing.policy.name == "key" or not standing.allowed):
+            for name, value in standing.headers().items():
+                response[name] = value
+        return response
