@@ -426,6 +426,12 @@ def _scheduled() -> tuple[list, frozenset[str], tuple[str, ...]]:
     return [r.model for r in found], frozenset(r.lists for r in found), tuple(f"{r.key}-" for r in found)
 
 
+def _follows_the_clock(keys) -> bool:
+    """Whether a response naming `keys` shows an item or a list that comes and goes with the clock."""
+    _, lists, prefixes = _scheduled()
+    return any(key in lists or key.startswith(prefixes) for key in keys)
+
+
 def object_key(model, pk) -> str:
     """The key naming one object of a registered model (`article-12`)."""
     return f"{_registry[model._meta.label].key}-{pk}"
@@ -865,8 +871,9 @@ class CacheMiddleware:
             return response
         keys = surrogate_keys(response) if status == 200 else None
         valid_until = passed = None
-        # Only Publishable items come and go with the clock; unnamed contents may hold some.
-        if own is None and (keys is None or any(k.startswith(_scheduled()[2]) for k in keys)):
+        # Only Publishable items come and go with the clock; unnamed contents may hold some, and
+        # a list of them (empty, say) shows which are live.
+        if own is None and (keys is None or _follows_the_clock(keys)):
             try:
                 valid_until, passed = schedule()
             except Exception:

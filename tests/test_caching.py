@@ -554,6 +554,16 @@ def test_a_scheduled_article_appears_at_its_time_though_the_list_was_cached(api_
     assert slugs(api_client.get("/api/v1/articles/")) == [scheduled.slug, live.slug]
 
 
+def test_a_scheduled_article_appears_at_its_time_in_a_list_cached_empty(api_client, clock):
+    scheduled = ArticleFactory(status=Status.PUBLISHED, published_at=clock.now + timedelta(minutes=10))
+    assert slugs(api_client.get("/api/v1/articles/")) == []
+    assert api_client.get("/api/v1/articles/")["X-Cache"] == "HIT"
+
+    clock.advance(minutes=10)
+
+    assert slugs(api_client.get("/api/v1/articles/")) == [scheduled.slug]
+
+
 def test_an_expiring_article_disappears_at_its_time_though_its_page_was_cached(api_client, clock):
     article = ArticleFactory(live=True, expires_at=clock.now + timedelta(minutes=5))
     url = f"/api/v1/articles/{article.slug}/"
