@@ -25,8 +25,6 @@ from rest_framework.views import APIView
 
 from cms.exceptions import PROBLEM_CONTENT_TYPE
 from cms.schema import documented_problem
-from partners.permissions import KeyScopes
-from partners.scopes import Scope
 
 from .models import Article, Video
 from .serializers import ArticleDetailSerializer, VideoDetailSerializer
@@ -184,37 +182,3 @@ class MayViewInAdmin(BasePermission):
             raise exceptions.NotAuthenticated()
         opts = view.model._meta
         return user.is_active and user.is_staff and user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
-
-
-class DraftView(APIView):
-    """An article or video by slug in any state (draft, scheduled, expired...), for a staging site:
-    with an API key that has `preview:read`, whose owner may view such items in the admin (or
-    signed in to the admin). The shape of the preview link's; never cached."""
-
-    model = Article  # as_view(model=...) per route
-    key_scope = Scope.PREVIEW_READ
-    requires_credentials = True
-    permission_classes = [KeyScopes, MayViewInAdmin]
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "slug", str, OpenApiParameter.PATH, description="Slug of the item, whatever its state."
-            )
-        ],
-        responses={
-            200: OpenApiResponse(
-                PolymorphicProxySerializer(
-                    component_name="Draft",
-                    serializers={"article": ArticlePreviewSerializer, "video": VideoPreviewSerializer},
-                    resource_type_field_name="type",
-                ),
-                description="The item as its public detail endpoint would serve it once live.",
-            ),
-        },
-    )
-    def get(self, request, slug):
-        return previewed(self, self.model, slug=slug)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        return unstored(super().finalize_response(request, response, *args, **kwargs))

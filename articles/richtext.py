@@ -204,3 +204,74 @@ def _block_html(block: dict) -> str:
             f'<figure data-video="{escape(video["slug"])}">{player}{_figcaption(block["caption"])}</figure>'
         )
     return ""
+
+
+# --- blocks sent by a client -> editor HTML ---------------------------------------------------
+class BlocksError(ValueError):
+    """Blocks that are not a body: `index` is the block's position (None: the list itself)."""
+
+    def __init__(self, message: str, index: int | None = None):
+        super().__init__(message)
+        self.index = index
+
+
+def _embedded_id(block: dict, kind: str) -> int:
+    """An embed's item, by id or as the object GET serves with its id."""
+    value = block.get(kind)
+    value = value.get("id") if isinstance(value, dict) else value
+    if type(value) is not int or value < 1:
+        raise ValueError(f"A {kind} block names its {kind} by id: an integer, or an object with `id`.")
+    return value
+
+
+def editor_html(blocks) -> str:
+    """Editor HTML for a body sent as blocks, in the shape GET serves them (an embed's item as the
+    object served, or just its id): paragraphs, headings, quotes and lists by their `html`, images
+    and videos by their id and `caption`. The HTML is sanitized when the article is saved, and
+    the blocks derived from it again."""
+    if not isinstance(blocks, list):
+        raise BlocksError("A body is a list of blocks.")
+    parts = []
+    for index, block in enumerate(blocks):
+        try:
+            parts.append(_editor_block(block))
+        except (ValueError, KeyError, TypeError) as error:
+            raise BlocksError(
+                str(error) if isinstance(error, ValueError) else "Not a block.", index
+            ) from None
+    return "".join(parts)
+
+
+def _inline_html(block: dict) -> str:
+    html = block["html"]
+    if not isinstance(html, str) or not html.strip():
+        raise ValueError("A text block needs its `html`.")
+    return html
+
+
+def _editor_block(block: dict) -> str:
+    kind = block["type"]
+    if kind == "paragraph":
+        return f"<p>{_inline_html(block)}</p>"
+    if kind == "heading":
+        level = block["level"]
+        tag = next((tag for tag, served in HEADING_TAGS.items() if served == level), None)
+        if tag is None:
+            raise ValueError(f"A heading's level is one of {list(HEADING_TAGS.values())}.")
+        return f"<{tag}>{_inline_html(block)}</{tag}>"
+    if kind == "quote":
+        return f"<blockquote><p>{_inline_html(block)}</p></blockquote>"
+    if kind == "list":
+        if block.get("style", "bullet") not in ("bullet", "ordered") or not block["items"]:
+            raise ValueError("A list has a `style` (bullet or ordered) and `items`, each with its `html`.")
+        tag = "ol" if block.get("style") == "ordered" else "ul"
+        return f"<{tag}>{''.join(f'<li>{_inline_html(item)}</li>' for item in block['items'])}</{tag}>"
+    if kind in EMBED_KINDS:
+        caption = block.get("caption") or ""
+        if not isinstance(caption, str):
+            raise ValueError("A caption is text.")
+        return (
+            f'<figure data-embed="{kind}" data-id="{_embedded_id(block, kind)}" '
+            f'data-caption="{escape(caption, quote=True)}"></figure>'
+        )
+    raise ValueError(f"Unknown block type {kind!r}: paragraph, heading, quote, list, image or video.")

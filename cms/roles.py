@@ -4,7 +4,7 @@ Reporters write: they create and edit drafts. Editors decide what readers see: t
 schedule, unpublish, archive and delete. The audience team looks after subscribers, whom nobody
 else sees. `ensure_roles()` makes the groups match `ROLES`; it runs
 after every `migrate` (see `articles.apps`) and from `manage.py setup_roles`. The admin asks
-`can_publish()`; the public API has no write routes at all."""
+`can_publish()`; so does the write API (editorial/writes.py), whose keys act with their owner's role."""
 
 from django.apps import apps
 from django.contrib.auth.management import create_permissions

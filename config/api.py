@@ -3,14 +3,13 @@
 from rest_framework.routers import DefaultRouter
 
 from articles.views import (
-    ArticleViewSet,
     AuthorViewSet,
     SearchViewSet,
     SectionViewSet,
     TopicViewSet,
     VideoViewSet,
 )
-from editorial.views import ChangeViewSet
+from editorial.views import ArticleViewSet, ChangeViewSet  # articles: reads and writes
 from newsletters.views import NewsletterViewSet
 
 router = DefaultRouter(trailing_slash=True)

@@ -47,6 +47,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 PREVIEW_MAX_AGE_SECONDS = int(os.environ.get("PREVIEW_MAX_AGE_SECONDS") or 3600)  # admin preview links
+IDEMPOTENCY_KEY_HOURS = int(
+    os.environ.get("IDEMPOTENCY_KEY_HOURS") or 24
+)  # editorial/writes.py: replays kept
 PREVIEW_URL_TEMPLATE = os.environ.get("PREVIEW_URL_TEMPLATE", "")  # "": link to the API JSON
 IMAGE_MAX_UPLOAD_BYTES = int(os.environ.get("IMAGE_MAX_UPLOAD_BYTES") or 20 * 1024 * 1024)
 IMAGE_MAX_DIMENSION = int(os.environ.get("IMAGE_MAX_DIMENSION") or 10_000)  # pixels per side
@@ -290,8 +293,9 @@ if DEBUG:
 SPECTACULAR_SETTINGS = {
     "TITLE": "Newsroom Content API",
     "DESCRIPTION": (
-        "Read API for articles, videos, topics, sections, authors and newsletters of a news and "
-        "video publisher. Anonymous, cacheable JSON; only publicly visible content is served. "
+        "Content API for articles, videos, topics, sections, authors and newsletters of a news and "
+        "video publisher. Anonymous reads are cacheable JSON of publicly visible content only; API "
+        "keys (scoped, acting with their owner's role) lift quotas, read drafts and write articles. "
         "Errors are RFC 9457 problem details (`application/problem+json`)."
     ),
     "VERSION": "1.0.0",

@@ -7,9 +7,10 @@ from django.views.static import serve
 
 from articles.feeds import AtomFeed, RssFeed, json_feed
 from articles.models import Article, Video
-from articles.preview import DraftView, PreviewView
+from articles.preview import PreviewView
 from articles.sitemaps import news_sitemap, sitemap_index, sitemap_section
 from cms import exceptions
+from editorial.views import DraftView
 
 from .api import router
 from .docs import RedocView, SchemaView, SwaggerView

@@ -89,3 +89,26 @@ class ChangeLog(models.Model):
 
     def __str__(self):
         return f"{self.seq} {self.change} {self.type} {self.object_id}"
+
+
+class IdempotentRequest(models.Model):
+    """A create sent with an `Idempotency-Key` header (IETF draft): the first answer, replayed to
+    a retry with the same key and body; the same key with another body is refused. Per caller (the
+    account, and the API key if one was used); forgotten after IDEMPOTENCY_KEY_HOURS."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    api_key = models.CharField(max_length=8, blank=True, help_text="The prefix of the key used, if any.")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body.")
+    status_code = models.PositiveSmallIntegerField()
+    body = models.BinaryField()
+    headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "api_key", "key"], name="idempotent_request_once")
+        ]
+
+    def __str__(self):
+        return self.key

@@ -2,8 +2,12 @@ from django.urls import get_script_prefix, reverse
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from articles.blocks import referenced_ids
+from articles.models import Article, Author, Image, Video
+from articles.richtext import BlocksError, editor_html, html_to_blocks, sanitize_html
 from articles.teasers import TeaserSerializer
 from cms.representation import absolute, iso
+from topics.models import Section, Topic
 
 from .models import ChangeLog
 
@@ -73,3 +77,127 @@ class ChangePageSerializer(serializers.Serializer):
     has_more = serializers.BooleanField(
         help_text="More changes are waiting now: follow `next` at once. False: caught up."
     )
+
+
+# --- The write API --------------------------------------------------------------------------------
+class ArticleWriteSerializer(serializers.ModelSerializer):
+    """An article as the write API takes and answers it. The body is sent either as `body_html`
+    (sanitized with the admin's allowlist) or as `body`, blocks in the shape GET serves them; the
+    answer carries both. Relations by slug (the hero image by id). Publishing fields are the
+    server's: set them through the publish and unpublish actions."""
+
+    section = serializers.SlugRelatedField(
+        queryset=Section.objects.all(), slug_field="slug", help_text="The section's slug."
+    )
+    topics = serializers.SlugRelatedField(
+        many=True, queryset=Topic.objects.all(), slug_field="slug", required=False, help_text="Topic slugs."
+    )
+    authors = serializers.SlugRelatedField(
+        many=True, queryset=Author.objects.all(), slug_field="slug", required=False, help_text="Author slugs."
+    )
+    hero_image = serializers.PrimaryKeyRelatedField(
+        queryset=Image.objects.all(), allow_null=True, required=False, help_text="An image's id."
+    )
+    lead_video = serializers.SlugRelatedField(
+        queryset=Video.objects.all(),
+        slug_field="slug",
+        allow_null=True,
+        required=False,
+        help_text="A video's slug.",
+    )
+    body_html = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The body as HTML: headings, paragraphs, lists, quotes, links, bold and italic, and "
+        '`<figure data-embed="image|video" data-id="..." data-caption="...">` embeds; anything else '
+        "is removed (the admin's allowlist).",
+    )
+    body = serializers.JSONField(
+        required=False,
+        help_text="The body as blocks, in the shape GET serves them (read by each block's `html`, an "
+        "embed by its item's id and `caption`); or send `body_html`. Answered in the stored shape.",
+    )
+    id = serializers.IntegerField(read_only=True, help_text="Stable identifier.")
+    state = serializers.CharField(read_only=True, help_text="What the public sees now.")
+
+    class Meta:
+        model = Article
+        fields = [
+            "id",
+            "slug",
+            "headline",
+            "standfirst",
+            "body_html",
+            "body",
+            "section",
+            "topics",
+            "authors",
+            "hero_image",
+            "lead_video",
+            "seo_title",
+            "seo_description",
+            "canonical_url",
+            "state",
+            "status",
+            "published_at",
+            "expires_at",
+            "first_published_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "state",
+            "status",
+            "published_at",
+            "expires_at",
+            "first_published_at",
+            "updated_at",
+        ]
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+        writable = {name for name, field in self.fields.items() if not field.read_only}
+        refused = {
+            name: ["This field is the server's: it cannot be written."]
+            if name in self.fields
+            else ["Unknown field."]
+            for name in data
+            if name not in writable
+        }
+        if refused:
+            raise serializers.ValidationError(refused)
+        if "body" in data and "body_html" in data:
+            raise serializers.ValidationError(
+                {"body": ["Send the body as `body` or as `body_html`, not both."]}
+            )
+        return super().to_internal_value(data)
+
+    def validate_body(self, blocks):
+        try:
+            return editor_html(blocks)
+        except BlocksError as error:
+            raise serializers.ValidationError(
+                [str(error)] if error.index is None else {error.index: [str(error)]}
+            ) from None
+
+    def validate(self, attrs):
+        if "body" in attrs:
+            attrs["body_html"] = attrs.pop("body")
+        if "body_html" in attrs:
+            blocks = html_to_blocks(sanitize_html(attrs["body_html"]))
+            self._check_embeds(blocks, "body" if "body" in self.initial_data else "body_html")
+        return attrs
+
+    @staticmethod
+    def _check_embeds(blocks, field: str) -> None:
+        images = referenced_ids([blocks], "image")
+        videos = referenced_ids([blocks], "video")
+        missing = sorted(images - set(Image.objects.filter(pk__in=images).values_list("pk", flat=True)))
+        hidden = sorted(
+            videos - set(Video.objects.published().filter(pk__in=videos).values_list("pk", flat=True))
+        )
+        errors = [f"No image {pk}." for pk in missing] + [f"No publicly visible video {pk}." for pk in hidden]
+        if errors:
+            raise serializers.ValidationError({field: errors})

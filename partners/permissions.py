@@ -9,8 +9,12 @@ from .scopes import Scope
 
 
 def required_scope(method: str, view) -> str | None:
-    """The scope a route asks of a key: the view's `key_scope` (by method, or one for all), else
-    content:read for reads; None: keys cannot be used there. Writing routes name theirs."""
+    """The scope a route asks of a key: the viewset's `key_scopes` by action, or the view's
+    `key_scope` (by method, or one for all), else content:read for reads; None: keys cannot be
+    used there. Writing routes name theirs."""
+    by_action = getattr(view, "key_scopes", {}).get(getattr(view, "action", None))
+    if by_action is not None:
+        return by_action
     declared = getattr(view, "key_scope", None)
     if isinstance(declared, dict):
         declared = declared.get(method)
