@@ -71,7 +71,7 @@ logger = logging.getLogger(__name__)
 CACHED_PATH = ("/api/v1/", "/feeds/", "/sitemap")
 # Answers for whoever holds a signed link, private and no-store: draft previews (cms/preview.py),
 # a subscriber's preferences (newsletters/views.py).
-UNCACHED_PATH = ("/api/v1/preview/", "/api/v1/subscriptions/")
+UNCACHED_PATH = ("/api/v1/preview/", "/api/v1/drafts/", "/api/v1/subscriptions/")
 PRIVATE = "private, no-store"
 VARY = "Accept, Origin"
 
@@ -823,12 +823,23 @@ class CacheMiddleware:
         if credentials and (
             "HTTP_AUTHORIZATION" in request.META or (user is not None and user.is_authenticated)
         ):
-            response["Cache-Control"] = PRIVATE  # staff see what the public sees, but keep it private
-            return response
+            return self.private(request, response)  # staff and keys see what the public sees
         if response.cookies:
             response["Cache-Control"] = PRIVATE  # a shared cache must not hand a cookie on
             return response
         return self.miss(request, response, key if own is None else None, entry, token, own)
+
+    @staticmethod
+    def private(request, response):
+        """An answer to credentials: never stored, but validated, so that a partner polling with a
+        key gets a 304 for what it already has."""
+        response["Cache-Control"] = PRIVATE
+        if response.status_code != 200 or response.streaming or response.has_header("ETag"):
+            return response
+        etag = response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+        if _not_modified(request, etag, None):
+            return HttpResponseNotModified(headers={"ETag": etag, "Cache-Control": PRIVATE})
+        return response
 
     def remembered_hit(self, request, key):
         """A hit on this process's copy of the entry, if nothing was purged since it checked it."""

@@ -21,6 +21,15 @@ def documented_problem(status: int, description: str, detail: str, **extra) -> O
 NOT_FOUND = documented_problem(
     404, "Not found", "No item has this slug, or it is not published.", code="not_found"
 )
+UNAUTHORIZED = documented_problem(401, "Bad credentials", "Unknown or revoked API key.")
+FORBIDDEN = documented_problem(
+    403, "Not allowed with these credentials", "This API key lacks the scope content:read."
+)
+THROTTLED = documented_problem(
+    429,
+    "Past the quota (a key's answers say where it stands: RateLimit, RateLimit-Policy)",
+    "Request was throttled. Expected available in 42 seconds.",
+)
 INVALID_QUERY = documented_problem(
     400,
     "Invalid query parameter",
@@ -144,6 +153,11 @@ class AutoSchema(openapi.AutoSchema):
             if self._is_list_view() or self.get_filter_backends():
                 responses.setdefault("400", self._problem(INVALID_QUERY, "400", direction))
             responses.setdefault("404", self._problem(NOT_FOUND, "404", direction))
+        if self.view.get_authenticators():  # credentials: a bad one is a 401, one not allowed a 403
+            responses.setdefault("401", self._problem(UNAUTHORIZED, "401", direction))
+            responses.setdefault("403", self._problem(FORBIDDEN, "403", direction))
+        if self.view.get_throttles():
+            responses.setdefault("429", self._problem(THROTTLED, "429", direction))
         if self._is_cached() and "200" in responses:
             responses["200"]["headers"] = {**responses["200"].get("headers", {}), **CACHE_HEADERS}
             responses["304"] = {

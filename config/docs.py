@@ -26,7 +26,7 @@ class ProblemErrorsMixin:
             problem = JsonResponse(
                 response.data, status=response.status_code, content_type=PROBLEM_CONTENT_TYPE
             )
-            for header in ("Allow", "Retry-After"):
+            for header in ("Allow", "Retry-After", "WWW-Authenticate", "RateLimit", "RateLimit-Policy"):
                 if response.has_header(header):
                     problem[header] = response[header]
             response = problem

@@ -157,7 +157,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "partners.quotas.QuotaHeadersMiddleware",  # outside the response cache: figures never stored
+    "partners.quotas.QuotaMiddleware",  # outside the response cache: refusals and figures
     "cms.caching.CacheMiddleware",  # after CORS, so hits get CORS headers; before sessions, which hits skip
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -46,7 +46,9 @@ class PartnerAPIKeyAdmin(APIKeyModelAdmin):
     actions = ["revoke"]
 
     def get_readonly_fields(self, request, obj=None):
-        return (*super().get_readonly_fields(request, obj), "last_used_at")
+        # The owner is who a key acts as: a partner's secret must never start acting as someone else.
+        owner = ("owner",) if obj is not None else ()
+        return (*super().get_readonly_fields(request, obj), *owner, "last_used_at")
 
     # Only a superuser hands out keys that act as someone else: anyone else given the permission
     # manages their own, or they could lend themselves a more powerful account's role.

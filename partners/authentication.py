@@ -6,16 +6,28 @@ from datetime import timedelta
 
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 KEYWORD = "Api-Key"
 LAST_USED_PRECISION = timedelta(minutes=1)  # "last used" is written at most once a minute per key
 
 
 def key_of(request) -> str | None:
-    """The key an `Authorization: Api-Key ...` header carries; None without one."""
-    keyword, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    return key.strip() if keyword.lower() == KEYWORD.lower() else None
+    """The key an `Authorization: Api-Key ...` header carries ("" if none follows the keyword);
+    None without that header."""
+    keyword, *rest = request.META.get("HTTP_AUTHORIZATION", "").split(None, 1) or [""]
+    return (rest[0].strip() if rest else "") if keyword.lower() == KEYWORD.lower() else None
+
+
+def _refuse(request, detail: str):
+    """A 401; past the client address's anonymous quota, a 429: each refusal cost a lookup."""
+    from .quotas import count_failed_credentials  # DRF imports this class before the models are ready
+
+    standing = count_failed_credentials(request)
+    if standing is not None and not standing.allowed:
+        request._request.quota_standing = standing
+        raise Throttled(wait=standing.reset)
+    raise AuthenticationFailed(detail)
 
 
 class APIKeyAuthentication(BaseAuthentication):
@@ -28,12 +40,12 @@ class APIKeyAuthentication(BaseAuthentication):
         try:
             api_key = APIKey.objects.get_from_key(key)
         except APIKey.DoesNotExist:
-            raise AuthenticationFailed("Unknown or revoked API key.") from None
+            _refuse(request, "Unknown or revoked API key.")
         if api_key.has_expired:
-            raise AuthenticationFailed("This API key has expired.")
+            _refuse(request, "This API key has expired.")
         owner = api_key.owner
         if not (owner.is_active and owner.is_staff):
-            raise AuthenticationFailed("The account that owns this API key can no longer use it.")
+            _refuse(request, "The account that owns this API key can no longer use it.")
         now = timezone.now()
         if api_key.last_used_at is None or api_key.last_used_at <= now - LAST_USED_PRECISION:
             APIKey.objects.filter(pk=api_key.pk).update(last_used_at=now)

@@ -3,6 +3,7 @@ shown once, only its hash is kept, and its prefix recognises it)."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
@@ -34,6 +35,7 @@ class APIKey(AbstractAPIKey):
     quota = models.PositiveIntegerField(
         null=True,
         blank=True,
+        validators=[MinValueValidator(1)],
         help_text="Requests per quota window (API_KEY_QUOTA sets the window); empty: the default.",
     )
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)

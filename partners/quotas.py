@@ -59,15 +59,22 @@ class Standing:
 
 
 def parse_rate(rate: str) -> tuple[int, int] | None:
-    """ "1200/minute" (or 1200/m) -> (1200, 60); "" or "off" -> None (no quota)."""
+    """ "1200/minute" -> (1200, 60), read as DRF reads its rates (by the period's first letter:
+    1200/m, 1200/min); "" or "off" -> None (no quota)."""
     rate = (rate or "").strip().lower()
     if rate in ("", "off"):
         return None
     count, _, period = rate.partition("/")
-    seconds = PERIODS.get(period) or {name[0]: value for name, value in PERIODS.items()}.get(period)
+    seconds = {name[0]: value for name, value in PERIODS.items()}.get(period[:1])
     if not count.isdigit() or int(count) == 0 or seconds is None:
         raise ValueError(f"A quota is N/second, N/minute, N/hour or N/day (N > 0), or off: {rate!r}")
     return int(count), seconds
+
+
+def anonymous(request) -> tuple[Policy, str] | None:
+    """The anonymous policy and the client it counts against; None when there is no quota."""
+    rate = parse_rate(settings.ANONYMOUS_QUOTA)
+    return None if rate is None else (Policy("anonymous", *rate), f"client:{client_address(request)}")
 
 
 def policy_for(request) -> tuple[Policy, str] | None:
@@ -82,14 +89,12 @@ def policy_for(request) -> tuple[Policy, str] | None:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return None  # staff signed in to the admin
-    rate = parse_rate(settings.ANONYMOUS_QUOTA)
-    if rate is None:
-        return None
-    return Policy("anonymous", *rate), f"client:{client_address(request)}"
+    return anonymous(request)
 
 
 def count(policy: Policy, ident: str) -> Standing | None:
-    """Count one request in the current window; None when the cache cannot count."""
+    """Count one request in the current window; None when the cache cannot count. A client past
+    an anonymous quota is refused everything until the window ends (QuotaMiddleware)."""
     from cms.caching import CacheUnavailable  # DRF imports the throttles before the models are ready
 
     now = timezone.now().timestamp()
@@ -99,12 +104,26 @@ def count(policy: Policy, ident: str) -> Standing | None:
         used = 1 if cache.add(key, 1, policy.window + 1) else cache.incr(key)
     except (CacheUnavailable, ValueError):  # down, or the window's entry just expired
         return None
-    return Standing(policy, used, max(math.ceil(start + policy.window - now), 0))
+    standing = Standing(policy, used, max(math.ceil(start + policy.window - now), 1))
+    if not standing.allowed and policy.name == "anonymous":
+        cache.set(_refused_key(ident), (policy, start + policy.window), policy.window + 1)
+    return standing
+
+
+def _refused_key(ident: str) -> str:
+    return f"quota:refused:{ident}"
+
+
+def count_failed_credentials(request) -> Standing | None:
+    """A request whose credentials were refused counts against its address's anonymous quota
+    (every one costs a lookup): past it, the refusal is a 429."""
+    found = anonymous(request)
+    return count(*found) if found is not None else None
 
 
 class QuotaThrottle(BaseThrottle):
     """The DRF side: counts the request and refuses it past the quota. Its standing is kept on
-    the request for QuotaHeadersMiddleware."""
+    the request for QuotaMiddleware."""
 
     def allow_request(self, request, view) -> bool:
         found = policy_for(request)
@@ -116,20 +135,51 @@ class QuotaThrottle(BaseThrottle):
         return standing.allowed
 
     def wait(self) -> int:
-        return max(self.standing.reset, 1)
+        return self.standing.reset
 
 
-class QuotaHeadersMiddleware:
-    """Adds the RateLimit fields to a key's answers and to refusals. Goes before (outside) the
-    response cache, so figures are never stored with a cached response."""
+class QuotaMiddleware:
+    """Goes before (outside) the response cache. On the way in: an anonymous client past its
+    quota is refused at once, answers from the cache included, until its window ends; otherwise a
+    200 kept from someone else's request, beside 429s for the rest, would tell it what others
+    asked for. On the way out: the RateLimit fields on a key's answers and on refusals, never
+    stored with a cached response."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
         response = self.get_response(request)
         standing = getattr(request, "quota_standing", None)
         if standing is not None and (standing.policy.name == "key" or not standing.allowed):
             for name, value in standing.headers().items():
                 response[name] = value
+        return response
+
+    @staticmethod
+    def _refused(request):
+        if (
+            not request.path_info.startswith("/api/")
+            or "HTTP_AUTHORIZATION" in request.META
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+        ):
+            return None
+        found = anonymous(request)
+        kept = cache.get(_refused_key(found[1])) if found is not None else None  # a down cache: None
+        if kept is None:
+            return None
+        policy, until = kept
+        reset = math.ceil(until - timezone.now().timestamp())
+        if reset <= 0:
+            return None
+        from cms.exceptions import problem_response  # it imports DRF's views, which import this
+
+        response = problem_response(429, f"Request was throttled. Expected available in {reset} seconds.")
+        response["Retry-After"] = str(reset)
+        for name, value in Standing(policy, policy.quota + 1, reset).headers().items():
+            response[name] = value
+        response["Cache-Control"] = "no-store"
         return response

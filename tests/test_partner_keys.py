@@ -190,12 +190,48 @@ def test_anonymous_clients_are_counted_only_when_a_view_answers(api_client, sett
     assert refused_now["Content-Type"] == "application/problem+json"
     assert refused_now["RateLimit-Policy"] == '"anonymous";q=3;w=60' and figures(refused_now)["r"] == 0
     assert 1 <= int(refused_now["Retry-After"]) == figures(refused_now)["t"] <= 60
-    assert api_client.get(ARTICLES).status_code == 200  # a cache hit: free, even past the quota
+    # Past it, answers kept from others' requests are refused too: a 200 among 429s would say
+    # what someone else asked for.
+    hit = api_client.get(ARTICLES)
+    assert hit.status_code == 429 and hit["Content-Type"] == "application/problem+json"
+    assert 1 <= int(hit["Retry-After"]) == figures(hit)["t"] <= 60 and figures(hit)["r"] == 0
     clock.advance(seconds=61)
     assert api_client.get("/api/v1/sections/").status_code == 200
+    assert api_client.get(ARTICLES).status_code == 200
 
 
-def test_each_key_has_its_own_quota_and_may_have_its_own_size(reporter, settings):
+def test_refused_credentials_count_against_the_address(settings, clock):  # noqa: F811
+    settings.ANONYMOUS_QUOTA = "3/minute"
+    answers = [keyed(f"nothing.{n}").get(ARTICLES) for n in range(4)]
+    assert [answer.status_code for answer in answers] == [401, 401, 401, 429]
+    assert APIClient().get(ARTICLES).status_code == 429  # the same address, anonymous
+    clock.advance(seconds=61)
+    assert APIClient().get(ARTICLES).status_code == 200
+
+
+def test_a_keys_searches_have_a_limit_of_their_own(reporter, settings):
+    settings.SEARCH_RATE_PER_CLIENT = "1/minute"
+    _, first = make_key(reporter, Scope.CONTENT_READ)
+    _, second = make_key(reporter, Scope.CONTENT_READ)
+    assert keyed(first).get("/api/v1/search/?q=troops").status_code == 200
+    assert keyed(first).get("/api/v1/search/?q=tanks").status_code == 429
+    assert keyed(second).get("/api/v1/search/?q=tanks").status_code == 200  # same address, own limit
+
+
+@pytest.mark.parametrize("rate", ["300/min", "300/m", "300/minute", "off"])
+def test_quotas_are_written_as_drf_rates(api_client, settings, rate):
+    settings.ANONYMOUS_QUOTA = rate
+    assert api_client.get(ARTICLES).status_code == 200
+
+
+def test_a_key_after_a_tab_is_still_a_key(reporter):
+    _, key = make_key(reporter, Scope.CONTENT_READ)
+    client = APIClient(HTTP_AUTHORIZATION=f"Api-Key\t{key}")
+    assert client.get(ARTICLES).status_code == 200
+    assert APIClient(HTTP_AUTHORIZATION="Api-Key\tnothing.here").get(ARTICLES).status_code == 401
+
+
+def test_each_key_has_its_own_quota_and_may_have_its_own_size(reporter, settings, clock):  # noqa: F811
     settings.API_KEY_QUOTA = "1000/minute"
     settings.ANONYMOUS_QUOTA = "1/minute"
     _, small = make_key(reporter, Scope.CONTENT_READ, quota=2)
@@ -278,3 +314,27 @@ def test_only_a_superuser_makes_keys_that_act_as_someone_else(desk_editor, edito
     )
 
     assert list(APIKey.objects.values_list("owner", flat=True)) == [desk_editor.pk]
+
+
+def test_a_keys_owner_cannot_change_and_its_quota_is_at_least_one(admin_client, reporter, desk_editor):
+    api_key, key = make_key(reporter, Scope.CONTENT_READ)
+    url = f"/admin/partners/apikey/{api_key.pk}/change/"
+
+    admin_client.post(url, {"name": "wire", "owner": desk_editor.pk, "scopes": ["content:read"]})
+    zero = admin_client.post("/admin/partners/apikey/add/", {"name": "z", "owner": reporter.pk, "quota": 0})
+
+    assert APIKey.objects.get(pk=api_key.pk).owner == reporter
+    assert zero.status_code == 200 and APIKey.objects.count() == 1  # the form again, with its error
+
+
+def test_a_key_polling_gets_304s_for_what_it_has(reporter):
+    ArticleFactory(live=True)
+    _, key = make_key(reporter, Scope.CONTENT_READ)
+    first = keyed(key).get(ARTICLES)
+
+    again = keyed(key).get(ARTICLES, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert first.status_code == 200 and first["ETag"] and "private" in first["Cache-Control"]
+    assert again.status_code == 304 and again["ETag"] == first["ETag"] and not again.content
+    ArticleFactory(live=True)
+    assert keyed(key).get(ARTICLES, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
