@@ -162,7 +162,7 @@ class QuotaMiddleware:
     @staticmethod
     def _refused(request):
         if (
-            not request.path_info.startswith("/api/")
+            not request.path_info.startswith("/api/v1/")  # the API's content; not health checks
             or "HTTP_AUTHORIZATION" in request.META
             or settings.SESSION_COOKIE_NAME in request.COOKIES
         ):

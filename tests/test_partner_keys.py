@@ -338,3 +338,10 @@ def test_a_key_polling_gets_304s_for_what_it_has(reporter):
     assert again.status_code == 304 and again["ETag"] == first["ETag"] and not again.content
     ArticleFactory(live=True)
     assert keyed(key).get(ARTICLES, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_health_checks_are_answered_past_the_quota(api_client, settings):
+    settings.ANONYMOUS_QUOTA = "1/minute"
+    api_client.get(ARTICLES)
+    assert api_client.get("/api/v1/videos/").status_code == 429
+    assert api_client.get("/api/health/").status_code == 200
