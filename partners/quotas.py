@@ -13,6 +13,7 @@ A cache that cannot count lets requests through, without figures: slower to prot
 refusing readers."""
 
 import math
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -106,12 +107,41 @@ def count(policy: Policy, ident: str) -> Standing | None:
         return None
     standing = Standing(policy, used, max(math.ceil(start + policy.window - now), 1))
     if not standing.allowed and policy.name == "anonymous":
-        cache.set(_refused_key(ident), (policy, start + policy.window), policy.window + 1)
+        _refuse_until(ident, policy, start + policy.window)
     return standing
 
 
-def _refused_key(ident: str) -> str:
-    return f"quota:refused:{ident}"
+# The clients refused now, {ident: (policy, until)}, in one cache entry that each process reads at
+# most once per CACHE_TOKEN_TRUST_SECONDS (as it does the purge token): answers from the response
+# cache cost no round trip for it. At most REFUSED_KEPT clients (under a flood, the ones refused
+# last); a write may race another and drop a client, which its next refused request adds again.
+REFUSED_KEY = "quota:refused"
+REFUSED_KEPT = 10_000
+
+
+class _Refused:
+    clients: dict = {}
+    read_until = 0.0
+
+
+_refused = _Refused()
+
+
+def _refuse_until(ident: str, policy: Policy, until: float) -> None:
+    now = timezone.now().timestamp()
+    clients = {key: value for key, value in (cache.get(REFUSED_KEY) or {}).items() if value[1] > now}
+    clients[ident] = (policy, until)
+    if len(clients) > REFUSED_KEPT:
+        clients = dict(sorted(clients.items(), key=lambda item: item[1][1])[-REFUSED_KEPT:])
+    cache.set(REFUSED_KEY, clients, policy.window + 1)
+    _refused.clients, _refused.read_until = clients, time.monotonic() + settings.CACHE_TOKEN_TRUST_SECONDS
+
+
+def refused(ident: str) -> tuple[Policy, float] | None:
+    if time.monotonic() >= _refused.read_until:
+        _refused.clients = cache.get(REFUSED_KEY) or {}  # a down cache: nobody
+        _refused.read_until = time.monotonic() + settings.CACHE_TOKEN_TRUST_SECONDS
+    return _refused.clients.get(ident)
 
 
 def count_failed_credentials(request) -> Standing | None:
@@ -168,7 +198,7 @@ class QuotaMiddleware:
         ):
             return None
         found = anonymous(request)
-        kept = cache.get(_refused_key(found[1])) if found is not None else None  # a down cache: None
+        kept = refused(found[1]) if found is not None else None
         if kept is None:
             return None
         policy, until = kept
