@@ -102,7 +102,10 @@ def count(policy: Policy, ident: str) -> Standing | None:
     start = math.floor(now / policy.window) * policy.window
     key = f"quota:{policy.name}:{policy.window}:{ident}:{start}"
     try:
-        used = 1 if cache.add(key, 1, policy.window + 1) else cache.incr(key)
+        if hasattr(cache, "increment"):  # Redis (cms.caching.RedisCache): one round trip
+            used = cache.increment(key, policy.window + 1)
+        else:
+            used = 1 if cache.add(key, 1, policy.window + 1) else cache.incr(key)
     except (CacheUnavailable, ValueError):  # down, or the window's entry just expired
         return None
     standing = Standing(policy, used, max(math.ceil(start + policy.window - now), 1))

@@ -15,7 +15,7 @@ from partners.models import APIKey
 from partners.scopes import Scope
 
 from .factories import ArticleFactory, VideoFactory
-from .test_cache_faults import _fresh_breaker, refused  # noqa: F401  (fixtures)
+from .test_cache_faults import _fresh_breaker, own_redis, refused, use_redis  # noqa: F401  (fixtures)
 from .test_caching import clock  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -345,3 +345,15 @@ def test_health_checks_are_answered_past_the_quota(api_client, settings):
     api_client.get(ARTICLES)
     assert api_client.get("/api/v1/videos/").status_code == 429
     assert api_client.get("/api/health/").status_code == 200
+
+
+def test_quotas_count_in_redis_as_in_memory(own_redis, settings, clock):  # noqa: F811
+    use_redis(settings, own_redis)
+    settings.ANONYMOUS_QUOTA = "2/minute"
+    ArticleFactory(live=True)
+    urls = ["/api/v1/videos/", "/api/v1/topics/", "/api/v1/sections/"]
+
+    assert [APIClient().get(url).status_code for url in urls] == [200, 200, 429]
+    assert APIClient().get(ARTICLES).status_code == 429  # past it: everything, hits too
+    clock.advance(seconds=61)
+    assert APIClient().get(ARTICLES).status_code == 200
