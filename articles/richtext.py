@@ -58,7 +58,15 @@ def sanitize_html(html: str) -> str:
 
 
 # --- HTML -> blocks ------------------------------------------------------------------------
-def _spans(node: Tag, marks: tuple[str, ...] = (), href: str | None = None) -> list[dict]:
+MAX_NESTING = 50  # inline tags within each other; deeper, the text is kept without more marks
+
+
+def _spans(node: Tag, marks: tuple[str, ...] = (), href: str | None = None, depth: int = 0) -> list[dict]:
+    if depth > MAX_NESTING:
+        text = node.get_text()
+        return (
+            [{"text": text, "marks": sorted(set(marks)), **({"href": href} if href else {})}] if text else []
+        )
     spans: list[dict] = []
     for child in node.children:
         if isinstance(child, NavigableString):
@@ -69,11 +77,11 @@ def _spans(node: Tag, marks: tuple[str, ...] = (), href: str | None = None) -> l
         elif child.name == "br":
             spans.append({"text": "\n", "marks": [], **({"href": href} if href else {})})
         elif child.name == "a":
-            spans.extend(_spans(child, marks, child.get("href") or href))
+            spans.extend(_spans(child, marks, child.get("href") or href, depth + 1))
         elif child.name in MARK_TAGS:
-            spans.extend(_spans(child, (*marks, MARK_TAGS[child.name]), href))
+            spans.extend(_spans(child, (*marks, MARK_TAGS[child.name]), href, depth + 1))
         else:
-            spans.extend(_spans(child, marks, href))
+            spans.extend(_spans(child, marks, href, depth + 1))
     return _merged(spans)
 
 
@@ -93,7 +101,7 @@ def _inline(node: Tag) -> dict | None:
     text = "".join(span["text"] for span in spans).strip()
     if not text:
         return None
-    html = "".join(str(child) for child in node.children).strip()
+    html = node.decode_contents().strip()  # text escaped again: `&lt;` must not come back as `<`
     return {"text": text, "html": html, "spans": spans}
 
 
@@ -219,7 +227,7 @@ def _embedded_id(block: dict, kind: str) -> int:
     """An embed's item, by id or as the object GET serves with its id."""
     value = block.get(kind)
     value = value.get("id") if isinstance(value, dict) else value
-    if type(value) is not int or value < 1:
+    if type(value) is not int or not 1 <= value < 10**18:
         raise ValueError(f"A {kind} block names its {kind} by id: an integer, or an object with `id`.")
     return value
 

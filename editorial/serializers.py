@@ -80,6 +80,20 @@ class ChangePageSerializer(serializers.Serializer):
 
 
 # --- The write API --------------------------------------------------------------------------------
+def _holds_nul(value) -> bool:
+    """Whether any text in `value` (JSON, however deep) holds a NUL character."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            pending += item
+    return False
+
+
 class ArticleWriteSerializer(serializers.ModelSerializer):
     """An article as the write API takes and answers it. The body is sent either as `body_html`
     (sanitized with the admin's allowlist) or as `body`, blocks in the shape GET serves them; the
@@ -168,6 +182,11 @@ class ArticleWriteSerializer(serializers.ModelSerializer):
         }
         if refused:
             raise serializers.ValidationError(refused)
+        nul = {
+            name: ["Null characters are not allowed."] for name, value in data.items() if _holds_nul(value)
+        }
+        if nul:  # PostgreSQL refuses them in text, slugs looked up included
+            raise serializers.ValidationError(nul)
         if "body" in data and "body_html" in data:
             raise serializers.ValidationError(
                 {"body": ["Send the body as `body` or as `body_html`, not both."]}

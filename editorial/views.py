@@ -1,4 +1,4 @@
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -219,9 +219,12 @@ class ArticleViewSet(articles_views.ArticleViewSet):
         def create():
             serializer = self.get_serializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            with transaction.atomic():
-                article = serializer.save()
-                record_revision(obj=article, user=request.user, comment=writes.via(request, "Created"))
+            try:
+                with transaction.atomic():
+                    article = serializer.save()
+                    record_revision(obj=article, user=request.user, comment=writes.via(request, "Created"))
+            except IntegrityError:  # another request took the slug since it was checked
+                raise ValidationError({"slug": ["An article with this slug already exists."]}) from None
             return self._answer(article, status.HTTP_201_CREATED)
 
         return writes.idempotent(request, create)
@@ -243,7 +246,9 @@ class ArticleViewSet(articles_views.ArticleViewSet):
                 writes.require(request, "articles.publish_article", scope=Scope.CONTENT_PUBLISH)
             writes.check_if_match(request, self._current_etag(article))
             before = take_snapshot(article)
-            data = request.data if partial else {**self._cleared(request.data), **request.data}
+            data = request.data
+            if not partial and isinstance(data, dict):
+                data = {**self._cleared(data), **data}
             serializer = self.get_serializer(article, data=data, partial=partial)
             serializer.is_valid(raise_exception=True)
             article = serializer.save()

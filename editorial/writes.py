@@ -48,7 +48,10 @@ class IdempotencyKeyReused(exceptions.APIException):
 
 
 def etag_of(data: dict) -> str:
-    return '"' + hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32] + '"'
+    """The version of what the write API answers for an item: what is stored. `state` is left out:
+    it moves with the clock (a scheduled item going live) while nothing was written."""
+    stored = {name: value for name, value in data.items() if name != "state"}
+    return '"' + hashlib.sha256(orjson.dumps(stored, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32] + '"'
 
 
 def check_if_match(request, current: str, *, required: bool = True) -> None:
@@ -107,8 +110,9 @@ def idempotent(request, create) -> Response:
     fingerprint = hashlib.sha256(
         b"\n".join([request.method.encode(), request.path.encode(), request.body])
     ).hexdigest()
+    expired = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    IdempotentRequest.objects.filter(created_at__lt=expired).delete()  # everyone's: by the index
     mine = IdempotentRequest.objects.filter(owner=owner, api_key=api_key, key=key)
-    mine.filter(created_at__lt=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)).delete()
     with transaction.atomic():
         kept = mine.select_for_update().first()
         if kept is None:

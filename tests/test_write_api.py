@@ -258,3 +258,60 @@ def test_the_drafts_endpoint_gives_the_etag_to_change_an_article_with(reporter, 
 
     assert draft["ETag"] == created["ETag"] and changed.status_code == 200
     assert writer.get("/api/v1/drafts/articles/troops-cross-border/")["ETag"] == changed["ETag"]
+
+
+def test_escaped_text_stays_text_through_every_surface(desk_editor, newsroom):
+    editor = client_for(desk_editor, PUBLISHER)
+    html = "<p>1 &lt;script&gt;alert(1)&lt;/script&gt; &amp;lt;b&amp;gt;</p>"
+    created = editor.post(ARTICLES, story(body_html=html), format="json")
+    editor.post(f"{ARTICLES}troops-cross-border/publish/", {}, format="json")
+
+    public = APIClient().get(f"{ARTICLES}troops-cross-border/").json()
+
+    assert "<script>" not in created.json()["body"][0]["html"]
+    assert "<script>" not in public["body"][0]["html"] and "<script>" not in public.get("body_html", "")
+    assert public["body"][0]["text"] == "1 <script>alert(1)</script> &lt;b&gt;"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [1, 2],
+        "x",
+        None,
+        {"section": "ne\x00ws"},
+        {"topics": ["a\x00"]},
+        {"body": [{"type": "paragraph", "html": "<em>" * 3000 + "x"}]},
+        {"body_html": "<p>" + "<b>" * 3000 + "x</p>"},
+        {"body": [{"type": "image", "image": 10**19}]},
+    ],
+    ids=["list", "string", "null", "nul in a slug", "nul in a list", "deep blocks", "deep html", "huge id"],
+)
+def test_odd_bodies_are_4xx_never_500(reporter, newsroom, payload):
+    writer = client_for(reporter)
+    etag = writer.post(ARTICLES, story(), format="json")["ETag"]
+    url = f"{ARTICLES}troops-cross-border/"
+
+    for method in ("put", "patch"):
+        response = getattr(writer, method)(url, payload, format="json", HTTP_IF_MATCH=etag)
+        assert 400 <= response.status_code < 500 or response.status_code == 200, (
+            method,
+            response.content[:200],
+        )
+        assert response["Content-Type"] in ("application/problem+json", "application/json")
+        if response.status_code == 200:
+            etag = response["ETag"]
+
+
+def test_going_live_on_schedule_leaves_the_etag_as_it_was(desk_editor, newsroom, clock):  # noqa: F811
+    editor = client_for(desk_editor, PUBLISHER)
+    editor.post(ARTICLES, story(), format="json")
+    at = (clock.now + timedelta(minutes=1)).isoformat()
+    etag = editor.post(f"{ARTICLES}troops-cross-border/publish/", {"published_at": at}, format="json")["ETag"]
+    clock.advance(minutes=2)  # live now, though nothing was written
+
+    changed = editor.patch(
+        f"{ARTICLES}troops-cross-border/", {"headline": "x"}, format="json", HTTP_IF_MATCH=etag
+    )
+
+    assert changed.status_code == 200 and changed.json()["state"] == "live"
