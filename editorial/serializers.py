@@ -209,10 +209,12 @@ class ArticleWriteSerializer(serializers.ModelSerializer):
             self._check_embeds(blocks, "body" if "body" in self.initial_data else "body_html")
         return attrs
 
-    @staticmethod
-    def _check_embeds(blocks, field: str) -> None:
-        images = referenced_ids([blocks], "image")
-        videos = referenced_ids([blocks], "video")
+    def _check_embeds(self, blocks, field: str) -> None:
+        """Embeds the change adds: of images that exist, and of videos the public sees. One the
+        article holds already may stay (a video unpublished since), as in the admin."""
+        kept = [self.instance.body] if self.instance is not None else []
+        images = referenced_ids([blocks], "image") - referenced_ids(kept, "image")
+        videos = referenced_ids([blocks], "video") - referenced_ids(kept, "video")
         missing = sorted(images - set(Image.objects.filter(pk__in=images).values_list("pk", flat=True)))
         hidden = sorted(
             videos - set(Video.objects.published().filter(pk__in=videos).values_list("pk", flat=True))

@@ -315,3 +315,21 @@ def test_going_live_on_schedule_leaves_the_etag_as_it_was(desk_editor, newsroom,
     )
 
     assert changed.status_code == 200 and changed.json()["state"] == "live"
+
+
+def test_an_embed_the_article_already_holds_may_stay_when_its_video_is_hidden(reporter, newsroom):
+    video = VideoFactory(live=True)
+    writer = client_for(reporter)
+    payload = {key: value for key, value in story().items() if key != "body_html"}
+    created = writer.post(
+        ARTICLES, {**payload, "body": [{"type": "video", "video": video.pk}]}, format="json"
+    )
+    video.status = "draft"
+    video.save()
+
+    body = created.json()["body"] + [{"type": "paragraph", "html": "More."}]
+    changed = writer.patch(
+        f"{ARTICLES}troops-cross-border/", {"body": body}, format="json", HTTP_IF_MATCH=created["ETag"]
+    )
+
+    assert changed.status_code == 200 and changed.json()["body"][0] == {"type": "video", "video": video.pk}
