@@ -1147,15 +1147,15 @@ class RedisCache(redis.RedisCache):
     def strict(self) -> "StrictCache":
         return StrictCache(self)
 
-    def increment(self, key, timeout: int) -> int:
-        """Add one to a counter made with the first count and gone `timeout` seconds after it, in
+    def increment(self, key, timeout: int, *, by: int = 1) -> int:
+        """Add `by` to a counter made with the first count and gone `timeout` seconds after it, in
         one round trip (a quota's window). Raises `CacheUnavailable` when Redis does not answer."""
         key = self.make_key(key)
         client = self._cache.get_client(key, write=True)
         try:
             with client.pipeline(transaction=False) as pipe:
                 pipe.set(key, 0, ex=timeout, nx=True)  # any Redis: EXPIRE ... NX needs 7
-                pipe.incr(key)
+                pipe.incr(key, by)
                 return pipe.execute()[1]
         except Exception as error:  # redis-py's ConnectionError, TimeoutError, ...
             _breaker.failed(error)

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from cms import caching, exceptions
 from cms.roles import AUDIENCE, EDITOR, REPORTER
+from partners import quotas
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +37,8 @@ def _empty_response_cache(settings):
     settings.CACHE_TOKEN_TRUST_SECONDS = 0
     caching._trust.token = None
     exceptions.outage.quiet_until = 0.0  # no outage carried over from another test's (logging)
+    quotas._pending.clear()  # counts a process had not yet added to the emptied cache
+    quotas._refused.clients, quotas._refused.read_until = {}, 0.0
 
 
 @pytest.fixture

@@ -357,3 +357,9 @@ def test_quotas_count_in_redis_as_in_memory(own_redis, settings, clock):  # noqa
     assert APIClient().get(ARTICLES).status_code == 429  # past it: everything, hits too
     clock.advance(seconds=61)
     assert APIClient().get(ARTICLES).status_code == 200
+
+
+def test_large_anonymous_quotas_are_counted_in_batches_and_still_refuse(api_client, settings, clock):  # noqa: F811
+    settings.ANONYMOUS_QUOTA = "64/minute"  # batches of 2: a shared count every other request
+    statuses = [api_client.get(f"/api/v1/articles/?page={n}").status_code for n in range(1, 70)]
+    assert statuses.count(404) + statuses.count(200) == 64 and statuses[64:] == [429] * 5
