@@ -99,6 +99,14 @@ class VideoPreviewSerializer(VideoDetailSerializer):
         return {"type": "video", **super().represent(video)}
 
 
+# An article or video in any state, as a preview link or the drafts endpoint serves it.
+PREVIEW_SHAPE = PolymorphicProxySerializer(
+    component_name="Preview",
+    serializers={"article": ArticlePreviewSerializer, "video": VideoPreviewSerializer},
+    resource_type_field_name="type",
+)
+
+
 class PreviewView(APIView):
     """An article or video in any state (draft, scheduled, expired...) through a signed preview
     link from the admin, in the same shape as its public detail endpoint plus `type`, so that a
@@ -121,11 +129,7 @@ class PreviewView(APIView):
         ],
         responses={
             200: OpenApiResponse(
-                PolymorphicProxySerializer(
-                    component_name="Preview",
-                    serializers={"article": ArticlePreviewSerializer, "video": VideoPreviewSerializer},
-                    resource_type_field_name="type",
-                ),
+                PREVIEW_SHAPE,
                 description="The article or video the link was made for; `type` says which.",
             ),
             (404, PROBLEM_CONTENT_TYPE): documented_problem(

@@ -2,7 +2,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -13,13 +13,7 @@ from rest_framework.views import APIView
 
 from articles import views as articles_views
 from articles.models import Article
-from articles.preview import (
-    ArticlePreviewSerializer,
-    MayViewInAdmin,
-    VideoPreviewSerializer,
-    previewed,
-    unstored,
-)
+from articles.preview import PREVIEW_SHAPE, MayViewInAdmin, previewed, unstored
 from cms.exceptions import PROBLEM_CONTENT_TYPE
 from cms.pagination import bounded_page_size
 from cms.publishing import Status, publish, unpublish
@@ -367,11 +361,7 @@ class DraftView(APIView):
         ],
         responses={
             200: OpenApiResponse(
-                PolymorphicProxySerializer(
-                    component_name="Draft",
-                    serializers={"article": ArticlePreviewSerializer, "video": VideoPreviewSerializer},
-                    resource_type_field_name="type",
-                ),
+                PREVIEW_SHAPE,
                 description="The item as its public detail endpoint would serve it once live.",
             ),
         },
