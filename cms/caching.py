@@ -71,7 +71,7 @@ logger = logging.getLogger(__name__)
 CACHED_PATH = ("/api/v1/", "/feeds/", "/sitemap")
 # Answers for whoever holds a signed link, private and no-store: draft previews (cms/preview.py),
 # a subscriber's preferences (newsletters/views.py).
-UNCACHED_PATH = ("/api/v1/preview/", "/api/v1/drafts/", "/api/v1/subscriptions/")
+UNCACHED_PATH = ("/api/v1/preview/", "/api/v1/drafts/", "/api/v1/subscriptions/", "/api/v1/images/")
 PRIVATE = "private, no-store"
 VARY = "Accept, Origin"
 

@@ -2,14 +2,16 @@
 
 from rest_framework.routers import DefaultRouter
 
-from articles.views import (
+from articles.views import SearchViewSet
+from editorial.views import ChangeViewSet
+from editorial.write_api import (  # the public resources: their reads, and the write API
+    ArticleViewSet,
     AuthorViewSet,
-    SearchViewSet,
+    ImageViewSet,
     SectionViewSet,
     TopicViewSet,
     VideoViewSet,
 )
-from editorial.views import ArticleViewSet, ChangeViewSet  # articles: reads and writes
 from newsletters.views import NewsletterViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -22,3 +24,4 @@ router.register("topics", TopicViewSet, basename="topic")
 router.register("newsletters", NewsletterViewSet, basename="newsletter")
 router.register("changes", ChangeViewSet, basename="change")
 router.register("search", SearchViewSet, basename="search")
+router.register("images", ImageViewSet, basename="image")

@@ -99,6 +99,24 @@ def idempotency_key(request) -> str | None:
     return value
 
 
+def _fingerprint(request) -> str:
+    """What makes two requests the same: method, path and body. A multipart body (an upload) by
+    its fields and files' contents, read in chunks: its raw bytes are never held in memory."""
+    digest = hashlib.sha256(b"\n".join([request.method.encode(), request.path.encode()]))
+    if not request.content_type.startswith("multipart/"):
+        digest.update(request.body)
+        return digest.hexdigest()
+    for name, value in sorted(request.data.items()):
+        digest.update(f"\n{name}=".encode())
+        digest.update(str(value).encode())
+    for name, upload in sorted(request.FILES.items()):
+        digest.update(f"\n{name}:{upload.name}:".encode())
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+    return digest.hexdigest()
+
+
 def idempotent(request, create) -> Response:
     """`create()` once per Idempotency-Key: a retry with the same key and the same request gets the
     first (successful) answer again; with another request, a 422. Failed creates are not kept."""
@@ -107,9 +125,7 @@ def idempotent(request, create) -> Response:
         return create()
     owner = request.user
     api_key = request.auth.prefix if is_key(request.auth) else ""
-    fingerprint = hashlib.sha256(
-        b"\n".join([request.method.encode(), request.path.encode(), request.body])
-    ).hexdigest()
+    fingerprint = _fingerprint(request)
     expired = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
     IdempotentRequest.objects.filter(created_at__lt=expired).delete()  # everyone's: by the index
     mine = IdempotentRequest.objects.filter(owner=owner, api_key=api_key, key=key)
@@ -138,3 +154,29 @@ def idempotent(request, create) -> Response:
         raise IdempotencyKeyReused()
     headers = {**kept.headers, "Idempotent-Replayed": "true"}
     return Response(orjson.loads(bytes(kept.body)), status=kept.status_code, headers=headers)
+
+
+# --- Uploads --------------------------------------------------------------------------------------
+UPLOAD_OVERHEAD = 64 * 1024  # a multipart body's other fields and boundaries, beside the file
+
+
+def check_upload_size(request) -> None:
+    """A 413 before a multipart body is read when it is larger than the largest image allowed
+    (IMAGE_MAX_UPLOAD_BYTES) and what comes with one."""
+    if not request.content_type.startswith("multipart/"):
+        return
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.IMAGE_MAX_UPLOAD_BYTES + UPLOAD_OVERHEAD:
+        raise UploadTooLarge()
+
+
+class UploadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "too_large"
+
+    def __init__(self):
+        limit = settings.IMAGE_MAX_UPLOAD_BYTES
+        super().__init__(f"The upload is larger than the {limit:,} bytes an image may have.")

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from articles.views import ArticleViewSet
 
-from .factories import ArticleFactory, VideoFactory
+from .factories import ArticleFactory, AuthorFactory, SectionFactory, TopicFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,11 +77,9 @@ def test_unknown_url_outside_the_api_is_a_problem_too(client):
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_writes_where_the_api_takes_none_are_405(api_client, method):
-    video = VideoFactory(live=True)
-
-    assert_problem(getattr(api_client, method)("/api/v1/videos/", {}, format="json"), 405)
-    assert_problem(getattr(api_client, method)(f"/api/v1/videos/{video.slug}/", {}, format="json"), 405)
+@pytest.mark.parametrize("url", ["/api/v1/changes/", "/api/v1/search/"])
+def test_writes_where_the_api_takes_none_are_405(api_client, method, url):
+    assert_problem(getattr(api_client, method)(url, {}, format="json"), 405)
 
 
 @pytest.mark.parametrize("method, url", [("put", "/api/v1/articles/"), ("post", "/api/v1/articles/x/")])
@@ -90,9 +88,16 @@ def test_a_method_a_write_route_does_not_take_is_405(api_client, method, url):
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_anonymous_writes_are_401(api_client, method):
-    article = ArticleFactory(live=True)
-    url = "/api/v1/articles/" if method == "post" else f"/api/v1/articles/{article.slug}/"
+@pytest.mark.parametrize("kind", ["articles", "videos", "authors", "topics", "sections"])
+def test_anonymous_writes_are_401(api_client, method, kind):
+    slug = {
+        "articles": lambda: ArticleFactory(live=True).slug,
+        "videos": lambda: VideoFactory(live=True).slug,
+        "authors": lambda: AuthorFactory().slug,
+        "topics": lambda: TopicFactory().slug,
+        "sections": lambda: SectionFactory().slug,
+    }[kind]()
+    url = f"/api/v1/{kind}/" if method == "post" else f"/api/v1/{kind}/{slug}/"
     assert_problem(getattr(api_client, method)(url, {}, format="json"), 401)
 
 

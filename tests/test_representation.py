@@ -205,6 +205,9 @@ def strict(node):
     return node
 
 
+EDITABLE = {"articles": "story", "videos": "clip", "topics": "kursk", "sections": "news", "authors": "jane"}
+
+
 def test_every_get_operation_answers_exactly_its_schema(api_client, schema, content, reporter):
     from articles.preview import make_preview_token
     from newsletters.models import Edition
@@ -229,8 +232,12 @@ def test_every_get_operation_answers_exactly_its_schema(api_client, schema, cont
         "/api/v1/subscriptions/{token}/": {"token": manage_token(subscription.subscriber)},
         "/api/v1/drafts/articles/{slug}/": {"slug": "story"},
         "/api/v1/drafts/videos/{slug}/": {"slug": "clip"},
+        "/api/v1/images/{id}/": {"id": content.hero_image_id},
+        **{f"/api/v1/{kind}/{{slug}}/edit/": {"slug": slug} for kind, slug in EDITABLE.items()},
     }
-    _, key = APIKey.objects.create_key(name="staging", owner=reporter, scopes=["preview:read"])
+    _, key = APIKey.objects.create_key(
+        name="staging", owner=reporter, scopes=["preview:read", "content:write"]
+    )
     staging = APIClient(HTTP_AUTHORIZATION=f"Api-Key {key}")
     queries = {"/api/v1/search/": f"?q={content.headline.split()[-1]}"}
     checked = []
@@ -239,7 +246,8 @@ def test_every_get_operation_answers_exactly_its_schema(api_client, schema, cont
         if "application/json" not in answer.get("content", {}):
             continue
         url = path.format(**values.get(path, {})) + queries.get(path, "")
-        response = (staging if "/drafts/" in path else api_client).get(url)
+        credentials = path.startswith(("/api/v1/drafts/", "/api/v1/images/")) or path.endswith("/edit/")
+        response = (staging if credentials else api_client).get(url)
         assert response.status_code == 200, url
         body = response.json()
         assert body.get("results", [None]), f"{url} lists nothing to check"

@@ -363,16 +363,17 @@ def test_editor_edits_a_live_item(desk_editor_client):
 def test_api_writes_of_a_logged_in_editor_obey_the_write_rules(
     api_client, desk_editor, method, article_answers
 ):
-    # Articles take writes (editorial/views.py), never a status, never without If-Match; the other
-    # resources take none yet.
-    article = ArticleFactory(slug="breaking")
+    # Articles and videos take writes (editorial/write_api.py), never a status, never without If-Match.
+    article, video = ArticleFactory(slug="breaking"), VideoFactory(slug="clip")
     api_client.force_login(desk_editor)
-    url = "/api/v1/articles/" if method == "post" else "/api/v1/articles/breaking/"
 
-    assert (
-        getattr(api_client, method)(url, {"status": "published"}, format="json").status_code
-        == article_answers
-    )
-    for url in ["/api/v1/videos/", f"/api/v1/videos/{VideoFactory().slug}/"]:
-        assert getattr(api_client, method)(url, {"status": "published"}, format="json").status_code == 405
+    for kind in ("articles", "videos"):
+        url = (
+            f"/api/v1/{kind}/"
+            if method == "post"
+            else f"/api/v1/{kind}/{'breaking' if kind == 'articles' else 'clip'}/"
+        )
+        answer = getattr(api_client, method)(url, {"status": "published"}, format="json")
+        assert answer.status_code == article_answers, (kind, answer.content)
     assert Article.objects.get(pk=article.pk).status == Status.DRAFT
+    assert type(video).objects.get(pk=video.pk).status == Status.DRAFT

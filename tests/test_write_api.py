@@ -64,7 +64,7 @@ def test_a_reporters_key_creates_a_draft_as_the_admin_would(reporter, newsroom):
     assert "<script>" not in created["body_html"]  # the admin's allowlist
     assert created["body"][0]["html"] == "Columns were seen <strong>at dawn</strong>."
     assert response["ETag"].startswith('"') and response["Location"].endswith(
-        "/drafts/articles/troops-cross-border/"
+        "/articles/troops-cross-border/edit/"
     )
     assert APIClient().get(ARTICLES).json()["count"] == 0  # a draft: not public
     revision = Revision.objects.get()
@@ -170,14 +170,17 @@ def test_put_replaces_the_whole_article(reporter, newsroom):
 
 
 def test_publishing_needs_the_scope_and_the_role(reporter, desk_editor, newsroom):
-    client_for(reporter).post(ARTICLES, story(), format="json")
+    draft = client_for(reporter).post(ARTICLES, story(), format="json")
     url = f"{ARTICLES}troops-cross-border/publish/"
+    publisher = client_for(desk_editor, PUBLISHER)
 
-    by_reporter = client_for(reporter, PUBLISHER).post(url, {}, format="json")  # the role forbids it
-    without_scope = client_for(desk_editor, WRITER).post(url, {}, format="json")
-    published = client_for(desk_editor, PUBLISHER).post(url, {}, format="json")
+    by_reporter = client_for(reporter, PUBLISHER).post(url, {}, format="json", HTTP_IF_MATCH=draft["ETag"])
+    without_scope = client_for(desk_editor, WRITER).post(url, {}, format="json", HTTP_IF_MATCH=draft["ETag"])
+    without_etag = publisher.post(url, {}, format="json")
+    published = publisher.post(url, {}, format="json", HTTP_IF_MATCH=draft["ETag"])
 
     assert by_reporter.status_code == 403 and without_scope.status_code == 403
+    assert without_etag.status_code == 428
     assert published.status_code == 200 and published.json()["state"] == "live"
     assert APIClient().get(ARTICLES).json()["results"][0]["slug"] == "troops-cross-border"
     changes = APIClient().get("/api/v1/changes/").json()["results"]
@@ -192,10 +195,15 @@ def test_publishing_needs_the_scope_and_the_role(reporter, desk_editor, newsroom
 
 def test_a_scheduled_article_goes_live_at_its_time(desk_editor, newsroom, clock):  # noqa: F811
     editor = client_for(desk_editor, PUBLISHER)
-    editor.post(ARTICLES, story(), format="json")
+    draft = editor.post(ARTICLES, story(), format="json")
     at = (clock.now + timedelta(minutes=1)).isoformat()
 
-    scheduled = editor.post(f"{ARTICLES}troops-cross-border/publish/", {"published_at": at}, format="json")
+    scheduled = editor.post(
+        f"{ARTICLES}troops-cross-border/publish/",
+        {"published_at": at},
+        format="json",
+        HTTP_IF_MATCH=draft["ETag"],
+    )
 
     assert scheduled.status_code == 200 and scheduled.json()["state"] == "scheduled"
     assert APIClient().get(ARTICLES).json()["count"] == 0
@@ -205,12 +213,12 @@ def test_a_scheduled_article_goes_live_at_its_time(desk_editor, newsroom, clock)
 
 def test_unpublish_and_delete_leave_tombstones(desk_editor, newsroom):
     editor = client_for(desk_editor, PUBLISHER)
-    editor.post(ARTICLES, story(), format="json")
+    draft = editor.post(ARTICLES, story(), format="json")
     url = f"{ARTICLES}troops-cross-border/"
-    published_etag = editor.post(f"{url}publish/", {}, format="json")["ETag"]
+    published_etag = editor.post(f"{url}publish/", {}, format="json", HTTP_IF_MATCH=draft["ETag"])["ETag"]
     position = APIClient().get("/api/v1/changes/").json()["next_since"]  # a partner in sync
 
-    unpublished = editor.post(f"{url}unpublish/", {}, format="json")
+    unpublished = editor.post(f"{url}unpublish/", {}, format="json", HTTP_IF_MATCH=published_etag)
     assert unpublished.status_code == 200 and APIClient().get(url).status_code == 404
     assert editor.delete(url, HTTP_IF_MATCH=published_etag).status_code == 412  # stale
     deleted = editor.delete(url, HTTP_IF_MATCH=unpublished["ETag"])
@@ -264,7 +272,7 @@ def test_escaped_text_stays_text_through_every_surface(desk_editor, newsroom):
     editor = client_for(desk_editor, PUBLISHER)
     html = "<p>1 &lt;script&gt;alert(1)&lt;/script&gt; &amp;lt;b&amp;gt;</p>"
     created = editor.post(ARTICLES, story(body_html=html), format="json")
-    editor.post(f"{ARTICLES}troops-cross-border/publish/", {}, format="json")
+    editor.post(f"{ARTICLES}troops-cross-border/publish/", {}, format="json", HTTP_IF_MATCH=created["ETag"])
 
     public = APIClient().get(f"{ARTICLES}troops-cross-border/").json()
 
@@ -305,9 +313,10 @@ def test_odd_bodies_are_4xx_never_500(reporter, newsroom, payload):
 
 def test_going_live_on_schedule_leaves_the_etag_as_it_was(desk_editor, newsroom, clock):  # noqa: F811
     editor = client_for(desk_editor, PUBLISHER)
-    editor.post(ARTICLES, story(), format="json")
+    draft = editor.post(ARTICLES, story(), format="json")
     at = (clock.now + timedelta(minutes=1)).isoformat()
-    etag = editor.post(f"{ARTICLES}troops-cross-border/publish/", {"published_at": at}, format="json")["ETag"]
+    url = f"{ARTICLES}troops-cross-border/publish/"
+    etag = editor.post(url, {"published_at": at}, format="json", HTTP_IF_MATCH=draft["ETag"])["ETag"]
     clock.advance(minutes=2)  # live now, though nothing was written
 
     changed = editor.patch(

@@ -1,0 +1,343 @@
+"""What the write API takes and answers for each resource. One base (WriteSerializer) holds the
+rules every resource shares: unknown fields and the server's fields are refused by name, text
+holds no NUL, the model's constraints are checked before anything is written, and a PUT empties
+what it leaves out. Relations are named by slug (images by id), as the public API names them."""
+
+import copy
+
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from articles.blocks import referenced_ids
+from articles.images import validate_image_upload
+from articles.models import Article, Author, Image, Video
+from articles.richtext import BlocksError, editor_html, html_to_blocks, sanitize_html
+from articles.teasers import RenditionSerializer, image_data
+from topics.models import Section, Topic
+
+
+def _holds_nul(value) -> bool:
+    """Whether any text in `value` (JSON, however deep) holds a NUL character."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            pending += item
+    return False
+
+
+class WriteSerializer(serializers.ModelSerializer):
+    """The shared rules of the write API's bodies (see the module's docstring)."""
+
+    id = serializers.IntegerField(read_only=True, help_text="Stable identifier.")
+
+    # Fields a PUT leaves alone when they are not sent (another field carries the same data).
+    kept_on_put: tuple[str, ...] = ()
+
+    def to_internal_value(self, data):
+        if not hasattr(data, "items"):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+        writable = {name for name, field in self.fields.items() if not field.read_only}
+        sent = {name.split(".")[0] for name in data}  # multipart names nested fields "focal_point.x"
+        refused = {
+            name: ["This field is the server's: it cannot be written."]
+            if name in self.fields
+            else ["Unknown field."]
+            for name in sorted(sent - writable)
+        }
+        if refused:
+            raise serializers.ValidationError(refused)
+        nul = {
+            name: ["Null characters are not allowed."]
+            for name, value in data.items()
+            if isinstance(value, str | list | dict) and _holds_nul(value)
+        }
+        if nul:  # PostgreSQL refuses them in text, slugs looked up included
+            raise serializers.ValidationError(nul)
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        self._check_constraints(attrs)
+        return attrs
+
+    def _check_constraints(self, attrs) -> None:
+        """The model's check constraints, as the admin's form checks them, so that a write they
+        refuse is a 400 naming the fields rather than an error from the database."""
+        model = self.Meta.model
+        if not model._meta.constraints:
+            return
+        item = model() if self.instance is None else copy.copy(self.instance)
+        for name, value in attrs.items():
+            field = model._meta.get_field(name)
+            if field.concrete and not field.many_to_many:
+                setattr(item, name, value)
+        try:
+            item.validate_constraints(exclude={field.name for field in model._meta.fields if field.unique})
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+
+    def update(self, instance, validated_data):
+        if not self.partial:
+            validated_data = {**self.emptied(), **validated_data}
+        return super().update(instance, validated_data)
+
+    def emptied(self) -> dict:
+        """What a PUT sets the fields it left out to: the model's defaults (blank, null, none)."""
+        sent = {name.split(".")[0] for name in self.initial_data}
+        values = {}
+        for name, field in self.fields.items():
+            if field.read_only or name in sent or name in self.kept_on_put:
+                continue
+            try:
+                model_field = self.Meta.model._meta.get_field(field.source)
+            except FieldDoesNotExist:  # not a column (an image's focal point): the serializer's own
+                continue
+            values[field.source] = [] if model_field.many_to_many else model_field.get_default()
+        return values
+
+
+def _slugs(queryset, *, many=False, help_text: str, **kwargs):
+    if many:
+        kwargs.setdefault("required", False)
+    return serializers.SlugRelatedField(
+        queryset=queryset, slug_field="slug", many=many, help_text=help_text, **kwargs
+    )
+
+
+PUBLISHING_FIELDS = ["state", "status", "published_at", "expires_at", "first_published_at", "updated_at"]
+
+
+class PublishableWriteSerializer(WriteSerializer):
+    """Articles and videos: their publishing fields are answered, never written (they change
+    through the publish and unpublish actions)."""
+
+    state = serializers.CharField(read_only=True, help_text="What the public sees now.")
+
+
+class ArticleWriteSerializer(PublishableWriteSerializer):
+    """An article as the write API takes and answers it. The body is sent either as `body_html`
+    (sanitized with the admin's allowlist) or as `body`, blocks in the shape GET serves them; the
+    answer carries both. Relations by slug (the hero image by id). Publishing fields are the
+    server's: set them through the publish and unpublish actions."""
+
+    section = _slugs(Section.objects.all(), help_text="The section's slug.")
+    topics = _slugs(Topic.objects.all(), many=True, help_text="Topic slugs.")
+    authors = _slugs(Author.objects.all(), many=True, help_text="Author slugs.")
+    hero_image = serializers.PrimaryKeyRelatedField(
+        queryset=Image.objects.all(), allow_null=True, required=False, help_text="An image's id."
+    )
+    lead_video = _slugs(Video.objects.all(), allow_null=True, required=False, help_text="A video's slug.")
+    body_html = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The body as HTML: headings, paragraphs, lists, quotes, links, bold and italic, and "
+        '`<figure data-embed="image|video" data-id="..." data-caption="...">` embeds; anything else '
+        "is removed (the admin's allowlist).",
+    )
+    body = serializers.JSONField(
+        required=False,
+        help_text="The body as blocks, in the shape GET serves them (read by each block's `html`, an "
+        "embed by its item's id and `caption`); or send `body_html`. Answered in the stored shape.",
+    )
+    kept_on_put = ("body",)  # the body is sent as `body` or as `body_html`: emptied as body_html
+
+    class Meta:
+        model = Article
+        fields = [
+            "id",
+            "slug",
+            "headline",
+            "standfirst",
+            "body_html",
+            "body",
+            "section",
+            "topics",
+            "authors",
+            "hero_image",
+            "lead_video",
+            "seo_title",
+            "seo_description",
+            "canonical_url",
+            *PUBLISHING_FIELDS,
+        ]
+        read_only_fields = PUBLISHING_FIELDS
+
+    def to_internal_value(self, data):
+        if hasattr(data, "items") and "body" in data and "body_html" in data:
+            raise serializers.ValidationError(
+                {"body": ["Send the body as `body` or as `body_html`, not both."]}
+            )
+        return super().to_internal_value(data)
+
+    def validate_body(self, blocks):
+        try:
+            return editor_html(blocks)
+        except BlocksError as error:
+            raise serializers.ValidationError(
+                [str(error)] if error.index is None else {error.index: [str(error)]}
+            ) from None
+
+    def validate(self, attrs):
+        if "body" in attrs:
+            attrs["body_html"] = attrs.pop("body")
+        if "body_html" in attrs:
+            blocks = html_to_blocks(sanitize_html(attrs["body_html"]))
+            self._check_embeds(blocks, "body" if "body" in self.initial_data else "body_html")
+        return super().validate(attrs)
+
+    def _check_embeds(self, blocks, field: str) -> None:
+        """Embeds the change adds: of images that exist, and of videos the public sees. One the
+        article holds already may stay (a video unpublished since), as in the admin."""
+        kept = [self.instance.body] if self.instance is not None else []
+        images = referenced_ids([blocks], "image") - referenced_ids(kept, "image")
+        videos = referenced_ids([blocks], "video") - referenced_ids(kept, "video")
+        missing = sorted(images - set(Image.objects.filter(pk__in=images).values_list("pk", flat=True)))
+        hidden = sorted(
+            videos - set(Video.objects.published().filter(pk__in=videos).values_list("pk", flat=True))
+        )
+        errors = [f"No image {pk}." for pk in missing] + [f"No publicly visible video {pk}." for pk in hidden]
+        if errors:
+            raise serializers.ValidationError({field: errors})
+
+
+class VideoWriteSerializer(PublishableWriteSerializer):
+    """A video as the write API takes and answers it: relations by slug (the poster frame by its
+    image's id); `duration` as `HH:MM:SS` or ISO 8601 (`PT2M30S`)."""
+
+    section = _slugs(Section.objects.all(), allow_null=True, required=False, help_text="The section's slug.")
+    topics = _slugs(Topic.objects.all(), many=True, help_text="Topic slugs.")
+    thumbnail = serializers.PrimaryKeyRelatedField(
+        queryset=Image.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The poster frame's image id.",
+    )
+
+    class Meta:
+        model = Video
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "description",
+            "provider",
+            "source_url",
+            "embed_url",
+            "duration",
+            "thumbnail",
+            "transcript",
+            "section",
+            "topics",
+            *PUBLISHING_FIELDS,
+        ]
+        read_only_fields = PUBLISHING_FIELDS
+
+
+class AuthorWriteSerializer(WriteSerializer):
+    """An author: the byline's name, the slug of their page, their role and a short biography."""
+
+    class Meta:
+        model = Author
+        fields = ["id", "slug", "name", "role", "bio"]
+
+
+class SectionWriteSerializer(WriteSerializer):
+    """A section: its name, slug, description and place in the navigation (lower first). Its
+    newsletter is chosen in the admin."""
+
+    class Meta:
+        model = Section
+        fields = ["id", "slug", "name", "description", "position"]
+
+
+class TopicWriteSerializer(WriteSerializer):
+    """A topic: name, slug, description, an optional broader topic (`parent`, by slug) and whether
+    the public API shows it (`is_active`)."""
+
+    parent = _slugs(
+        Topic.objects.all(), allow_null=True, required=False, help_text="The broader topic's slug."
+    )
+
+    class Meta:
+        model = Topic
+        fields = ["id", "slug", "name", "description", "parent", "is_active"]
+
+    def validate_parent(self, parent):
+        """No topic may be its own ancestor: the hierarchy stays a tree."""
+        ancestor, seen = parent, set()
+        while ancestor is not None and self.instance is not None and ancestor.pk not in seen:
+            if ancestor.pk == self.instance.pk:
+                raise serializers.ValidationError(
+                    "A topic cannot be placed under itself or under its own subtopic."
+                )
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+        return parent
+
+
+class FocalPointWriteSerializer(serializers.Serializer):
+    """Where the subject of an image is, as fractions of its width and height (0 to 1)."""
+
+    x = serializers.FloatField(
+        min_value=0, max_value=1, help_text="From the left edge: 0 is the left, 1 the right."
+    )
+    y = serializers.FloatField(
+        min_value=0, max_value=1, help_text="From the top edge: 0 is the top, 1 the bottom."
+    )
+
+
+class ImageWriteSerializer(WriteSerializer):
+    """An image of the library: uploaded as `multipart/form-data` with its `file` (JPEG, PNG, WebP
+    or GIF by content, within the size and pixel limits: the admin's checks) and its alt text;
+    answered in the shape the public API shows images in, with the resized copies made from it.
+    In a multipart body the focal point is sent as `focal_point.x` and `focal_point.y`. Changed
+    with PATCH (a new `file` too, in a multipart body), never replaced whole."""
+
+    file = serializers.FileField(
+        write_only=True,
+        validators=[validate_image_upload],
+        help_text="The original: JPEG, PNG, WebP or GIF.",
+    )
+    url = serializers.URLField(read_only=True, help_text="Absolute URL of the original file.")
+    focal_point = FocalPointWriteSerializer(
+        allow_null=True,
+        required=False,
+        help_text="Where the subject is, so that crops keep it in view; null: crop around the centre.",
+    )
+    renditions = RenditionSerializer(
+        many=True,
+        read_only=True,
+        help_text="Resized copies, narrowest first; never wider than the original. Use them for srcset.",
+    )
+
+    class Meta:
+        model = Image
+        fields = [
+            "id",
+            "file",
+            "url",
+            "width",
+            "height",
+            "alt_text",
+            "caption",
+            "credit",
+            "focal_point",
+            "renditions",
+        ]
+        read_only_fields = ["width", "height"]
+        extra_kwargs = {"alt_text": {"allow_blank": False}}
+
+    def validate(self, attrs):
+        if "focal_point" in attrs:
+            point = attrs.pop("focal_point") or {}
+            attrs["focal_x"], attrs["focal_y"] = point.get("x"), point.get("y")
+        return super().validate(attrs)
+
+    def to_representation(self, image):
+        return image_data(image, self.context)
