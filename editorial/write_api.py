@@ -5,7 +5,7 @@ the admin's: the role and the key's scope (writes.require), the item locked and 
 as after an admin save), and a revision naming the key."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -225,7 +225,22 @@ class WritesMixin:
 
     # --- The item and its version ---------------------------------------------------------------
     def locked(self, lookup: str):
-        return get_object_or_404(self.model.objects.select_for_update(), **{self.lookup_field: lookup})
+        """The item, its row locked until the transaction ends, with the relations its write shape
+        shows loaded in one query each (its ETag is worked out from that shape)."""
+        item = get_object_or_404(
+            self.model.objects.select_for_update(of=("self",)).select_related(
+                *self._shown_relations(many=False)
+            ),
+            **{self.lookup_field: lookup},
+        )
+        prefetch_related_objects([item], *self._shown_relations(many=True))
+        return item
+
+    def _shown_relations(self, *, many: bool) -> list[str]:
+        kind = serializers.ManyRelatedField if many else serializers.SlugRelatedField  # ids need no join
+        return [
+            field.source for field in self.write_serializer_class().fields.values() if isinstance(field, kind)
+        ]
 
     def shown(self, item) -> dict:
         return self.write_serializer_class(item, context=self.get_serializer_context()).data
@@ -334,7 +349,8 @@ class PublishingMixin(WritesMixin):
                 item.status, item.published_at, what = Status.PUBLISHED, at, "Scheduled"
                 item.save()
             else:
-                item.save()
+                if "expires_at" in when.validated_data:
+                    item.save(update_fields=["expires_at"])
                 publish(queryset=self.model.objects.filter(pk=item.pk))
                 what = "Published"
             item.refresh_from_db()
@@ -410,6 +426,11 @@ class ImageViewSet(WritesMixin, GenericViewSet):
     def retrieve(self, request, pk=None):
         writes.require(request, self.perm("view"))
         return self.answer(get_object_or_404(Image, pk=pk))
+
+    def get_parsers(self):
+        if getattr(self, "request", None) is not None and self.request.method == "POST":
+            return [MultiPartParser()]  # an upload: its file is the point
+        return super().get_parsers()
 
     def create(self, request, *args, **kwargs):
         writes.check_upload_size(request)

@@ -342,3 +342,33 @@ def test_an_embed_the_article_already_holds_may_stay_when_its_video_is_hidden(re
     )
 
     assert changed.status_code == 200 and changed.json()["body"][0] == {"type": "video", "video": video.pk}
+
+
+@pytest.mark.parametrize("links", [1, 8])
+def test_each_write_costs_the_same_few_queries_however_many_links(
+    desk_editor, newsroom, links, django_assert_max_num_queries
+):
+    editor = client_for(desk_editor, (*PUBLISHER, Scope.PREVIEW_READ))
+    topics = [TopicFactory(slug=f"topic-{n}").slug for n in range(links)]
+    authors = [AuthorFactory(slug=f"author-{n}").slug for n in range(links)]
+    fields = {"topics": topics, "authors": authors, "hero_image": ImageFactory().pk}
+    editor.get(ARTICLES)  # the process's first request: its one-off lookups
+
+    with django_assert_max_num_queries(37):
+        created = editor.post(ARTICLES, story(**fields), format="json")
+    url = f"{ARTICLES}troops-cross-border/"
+    with django_assert_max_num_queries(35):
+        changed = editor.patch(
+            url, {"headline": "New", "topics": topics[::-1]}, format="json", HTTP_IF_MATCH=created["ETag"]
+        )
+    with django_assert_max_num_queries(34):
+        published = editor.post(f"{url}publish/", {}, format="json", HTTP_IF_MATCH=changed["ETag"])
+    with django_assert_max_num_queries(7):
+        editor.get(f"{url}edit/")
+    with django_assert_max_num_queries(12):
+        draft = editor.get("/api/v1/drafts/articles/troops-cross-border/")
+    with django_assert_max_num_queries(25):
+        deleted = editor.delete(url, HTTP_IF_MATCH=published["ETag"])
+
+    assert (created.status_code, changed.status_code, published.status_code) == (201, 200, 200)
+    assert draft.status_code == 200 and deleted.status_code == 204

@@ -390,3 +390,9 @@ def test_the_edit_route_is_never_public(api_client, reporter, kind):
 
     assert (anonymous.status_code, reader.status_code, writer.status_code) == (401, 403, 200)
     assert "no-store" in writer["Cache-Control"] or "private" in writer["Cache-Control"]
+
+
+def test_an_image_is_uploaded_as_multipart_only(reporter):
+    response = client_for(reporter).post("/api/v1/images/", {"alt_text": "x"}, format="json")
+
+    assert response.status_code == 415 and response["Content-Type"] == "application/problem+json"
