@@ -3,7 +3,8 @@
     probe.py targets        JSON: the URLs the scenarios load (a real article, a busy topic, ...)
     probe.py count SPEC     JSON: SQL queries per request of each URL in SPEC, a JSON list of
                             [name, url, revalidate]; revalidate: send the ETag back (If-None-Match)
-    probe.py writes         JSON: how long saving an article, a topic and an image takes, with the
+    probe.py writes         JSON: how long saving an article, a topic and an image takes, and
+                            creating and changing an article through the write API, with the
                             plans of their queries (each in a transaction rolled back)
 
 Each URL goes once through Django's test client first (warm-up, and for a server-cache hit the
@@ -91,37 +92,84 @@ def count(spec: list) -> dict:
     return counts
 
 
+def _api_client():
+    """A test client with the key of an editor made for this write (rolled back with it)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from cms.roles import EDITOR
+    from partners.models import APIKey
+
+    owner = get_user_model().objects.create_user("bench-editor", is_staff=True)
+    owner.groups.add(Group.objects.get(name=EDITOR))
+    scopes = ["content:read", "content:write", "content:publish"]
+    _, key = APIKey.objects.create_key(name="bench", owner=owner, scopes=scopes)
+    return Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
+
+
 def writes() -> dict:
     """Each write five times, in a transaction rolled back: its median time, its queries, and any
-    sequential scan of the article table among their plans."""
+    sequential scan of the article table among their plans. Each entry prepares a write (not
+    timed) and returns what makes it."""
     import statistics
     import time
 
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from articles.models import Article, Image
+    from articles.models import Article, Author, Image
     from topics.models import Topic
 
     article = Article.objects.published().order_by("-published_at").first()
     topic = Topic.objects.active().order_by("pk").first()
     image = Image.objects.order_by("-pk").first()
+    new_article = {
+        "slug": "bench-new-article",
+        "headline": "A new article through the write API",
+        "standfirst": "Sent by a wire.",
+        "section": article.section.slug,
+        "topics": list(Topic.objects.active().order_by("pk").values_list("slug", flat=True)[:3]),
+        "authors": list(Author.objects.order_by("pk").values_list("slug", flat=True)[:2]),
+        "hero_image": image.pk,
+        "body_html": "<p>" + "Columns were seen at dawn. " * 40 + "</p>",
+    }
+
+    def saving(obj, field, value):
+        obj = type(obj).objects.get(pk=obj.pk)  # as the admin loads it
+        setattr(obj, field, value)
+        return obj.save
+
+    def creating():
+        client = _api_client()
+        return lambda: client.post("/api/v1/articles/", new_article, content_type="application/json")
+
+    def updating():
+        client = _api_client()
+        url = f"/api/v1/articles/{article.slug}/"
+        etag = client.get(f"{url}edit/")["ETag"]
+        change = {"standfirst": "A standfirst, rewritten."}
+        return lambda: client.patch(url, change, content_type="application/json", HTTP_IF_MATCH=etag)
+
     changes = {
-        "save an article": (article, "standfirst", "A standfirst, rewritten."),
-        "save a topic": (topic, "name", "A renamed topic"),
-        "save an image": (image, "alt_text", "New alt text"),
+        "save an article": lambda: saving(article, "standfirst", "A standfirst, rewritten."),
+        "save a topic": lambda: saving(topic, "name", "A renamed topic"),
+        "save an image": lambda: saving(image, "alt_text", "New alt text"),
+        "create an article (API, POST)": creating,
+        "change a published article (API, PATCH)": updating,
     }
     found = {}
-    for name, (obj, field, value) in changes.items():
+    for name, prepare in changes.items():
         times, plans = [], []
         for _ in range(5):
-            obj = type(obj).objects.get(pk=obj.pk)  # as the admin loads it
             with transaction.atomic():
-                setattr(obj, field, value)
+                write = prepare()
                 with CaptureQueriesContext(connection) as queries:
                     began = time.perf_counter()
-                    obj.save()
+                    answer = write()
                     times.append((time.perf_counter() - began) * 1000)
+                if answer is not None and answer.status_code >= 300:
+                    raise SystemExit(f"{name}: {answer.status_code} {answer.content[:500]!r}")
                 for query in queries.captured_queries:
                     sql = query["sql"]
                     if sql.lstrip().upper().startswith(("SELECT", "UPDATE", "INSERT", "DELETE")):

@@ -396,3 +396,41 @@ def test_an_image_is_uploaded_as_multipart_only(reporter):
     response = client_for(reporter).post("/api/v1/images/", {"alt_text": "x"}, format="json")
 
     assert response.status_code == 415 and response["Content-Type"] == "application/problem+json"
+
+
+def test_every_credentialed_route_refuses_anonymous_callers_keys_without_its_scope_and_roleless_owners(
+    schema, desk_editor, django_user_model
+):
+    """Read from the schema, so that a route added later is checked too: no caller, a key without
+    the scope the route names (its owner an editor), and a key with every scope whose owner has no
+    role are all refused, and nothing changes."""
+    items = {
+        "slug": None,
+        "articles": ArticleFactory(slug="story").slug,
+        "videos": VideoFactory(slug="clip").slug,
+        "authors": Author.objects.create(name="Jane", slug="jane").slug,
+        "topics": "kursk",
+        "sections": SectionFactory(slug="news").slug,
+    }
+    image = ImageFactory()
+    everything = ["content:read", "content:write", "content:publish", "preview:read"]
+    roleless = client_for(django_user_model.objects.create_user("nobody", is_staff=True), everything)
+    counts = {model: model.objects.count() for model in [*MODELS.values(), Image]}
+    checked = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or {} in operation.get("security", [{}]):
+                continue
+            kind = path.split("/")[3] if path.split("/")[3] != "drafts" else path.split("/")[4]
+            url = path.replace("{slug}", items.get(kind) or "x").replace("{id}", str(image.pk))
+            (scope,) = next(option["ApiKey"] for option in operation["security"] if "ApiKey" in option)
+            without = client_for(desk_editor, [name for name in everything if name != scope])
+
+            answers = [
+                getattr(client, method)(url, {}, format="json", HTTP_IF_MATCH="*").status_code
+                for client in (APIClient(), without, roleless)
+            ]
+            assert answers == [401, 403, 403], (method, url, answers)
+            checked += 1
+    assert checked >= 35
+    assert counts == {model: model.objects.count() for model in counts}
