@@ -372,3 +372,24 @@ def test_each_write_costs_the_same_few_queries_however_many_links(
 
     assert (created.status_code, changed.status_code, published.status_code) == (201, 200, 200)
     assert draft.status_code == 200 and deleted.status_code == 204
+
+
+def test_a_slug_changed_through_the_api_leaves_a_redirect_as_in_the_admin(desk_editor, newsroom):
+    editor = client_for(desk_editor, PUBLISHER)
+    draft = editor.post(ARTICLES, story(), format="json")
+    published = editor.post(
+        f"{ARTICLES}troops-cross-border/publish/", {}, format="json", HTTP_IF_MATCH=draft["ETag"]
+    )
+
+    renamed = editor.patch(
+        f"{ARTICLES}troops-cross-border/",
+        {"slug": "troops-cross"},
+        format="json",
+        HTTP_IF_MATCH=published["ETag"],
+    )
+
+    assert renamed.status_code == 200
+    old = APIClient().get(f"{ARTICLES}troops-cross-border/")
+    assert old.status_code == 301 and old["Location"].endswith(f"{ARTICLES}troops-cross/")
+    changes = APIClient().get("/api/v1/changes/").json()["results"]
+    assert [change["slug"] for change in changes] == ["troops-cross"]
