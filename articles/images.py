@@ -20,8 +20,10 @@ from PIL import ImageOps
 RENDITION_WIDTHS = (320, 640, 1024, 1600, 2400)
 RENDITION_QUALITY = 80
 
-# Pillow format names, and only these decoders are tried on an upload.
+# Pillow format names, and only these decoders are tried on an upload; a stored original's name
+# ends as its content is, whatever name it came with (an "x.html" that is a GIF is stored as .gif).
 UPLOAD_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}
 
 
 def validate_image_upload(file) -> None:
@@ -48,6 +50,9 @@ def validate_image_upload(file) -> None:
         with PILImage.open(file, formats=UPLOAD_FORMATS) as image:
             _check_dimensions(*image.size)
             image.verify()
+        file.seek(0)
+        with PILImage.open(file, formats=UPLOAD_FORMATS) as image:
+            image.load()  # every pixel there: a truncated file fails here, not when copies are made
     except PILImage.DecompressionBombError as error:
         raise ValidationError(
             "The image has too many pixels to process safely.", code="image_too_large"
@@ -58,6 +63,16 @@ def validate_image_upload(file) -> None:
         raise not_an_image from error
     finally:
         file.seek(0)
+
+
+def stored_name(file) -> str:
+    """The name an upload is stored under: its own, ending as its content is (a checked image)."""
+    file.seek(0)
+    with PILImage.open(file, formats=UPLOAD_FORMATS) as image:
+        extension = EXTENSIONS[image.format]
+    file.seek(0)
+    stem = posixpath.splitext(posixpath.basename(file.name or ""))[0].rsplit(".", 1)[0] or "image"
+    return stem + extension
 
 
 def _check_dimensions(width: int, height: int) -> None:
@@ -74,6 +89,31 @@ def _check_dimensions(width: int, height: int) -> None:
             code="image_too_large",
             params={"pixels": round(width * height / 1e6, 1), "max": round(max_pixels / 1e6, 1)},
         )
+
+
+def without_metadata(file) -> ContentFile | None:
+    """A copy of an upload without its EXIF and XMP metadata (camera, GPS position, ...), upright,
+    with its colour profile; None when it carries none. The original is public (its URL is in the
+    API), and a photo's position can name a source. Animated images are kept as they are."""
+    file.seek(0)
+    with PILImage.open(file, formats=UPLOAD_FORMATS) as image:
+        exif = image.getexif()
+        carries = bool(exif) or "xmp" in image.info or "XML:com.adobe.xmp" in image.info
+        if not carries or image.format == "GIF" or getattr(image, "is_animated", False):
+            file.seek(0)
+            return None
+        options = {"icc_profile": image.info.get("icc_profile")}
+        if image.format == "JPEG" and exif.get(0x0112, 1) == 1:  # upright already: its own encoding
+            options.update(quality="keep", subsampling="keep", qtables="keep")
+            copy = image
+        else:
+            copy = ImageOps.exif_transpose(image)
+            if image.format in ("JPEG", "WEBP"):
+                options["quality"] = 95
+        buffer = io.BytesIO()
+        copy.save(buffer, format=image.format, **{k: v for k, v in options.items() if v is not None})
+    file.seek(0)
+    return ContentFile(buffer.getvalue(), name=file.name)
 
 
 def rendition_widths(width: int) -> list[int]:
@@ -98,19 +138,30 @@ def make_renditions(storage: Storage, name: str) -> tuple[tuple[int, int], list[
         image = image.convert("RGBA" if image.has_transparency_data else "RGB")
         width, height = image.size
         renditions = []
-        for target in rendition_widths(width):
-            target_height = max(1, round(height * target / width))
-            resized = (
-                image
-                if target == width
-                else image.resize((target, target_height), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
-            )
-            buffer = io.BytesIO()
-            # WebP's encoder writes EXIF and XMP only when asked to, so camera and GPS data stay out.
-            resized.save(buffer, format="WEBP", quality=RENDITION_QUALITY, icc_profile=profile)
-            path = storage.save(f"{directory}/{target}.webp", ContentFile(buffer.getvalue()))
-            renditions.append({"width": target, "height": target_height, "path": path})
+        try:
+            _write_renditions(storage, directory, image, profile, renditions)
+        except Exception:
+            for rendition in renditions:  # nothing of a failed save stays behind
+                storage.delete(rendition["path"])
+            raise
     return (width, height), renditions
+
+
+def _write_renditions(storage, directory, image, profile, renditions) -> None:
+    """Each standard width's copy as WebP, appended to `renditions` as it is stored."""
+    width, height = image.size
+    for target in rendition_widths(width):
+        target_height = max(1, round(height * target / width))
+        resized = (
+            image
+            if target == width
+            else image.resize((target, target_height), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
+        )
+        buffer = io.BytesIO()
+        # WebP's encoder writes EXIF and XMP only when asked to, so camera and GPS data stay out.
+        resized.save(buffer, format="WEBP", quality=RENDITION_QUALITY, icc_profile=profile)
+        path = storage.save(f"{directory}/{target}.webp", ContentFile(buffer.getvalue()))
+        renditions.append({"width": target, "height": target_height, "path": path})
 
 
 def delete_files_on_commit(storage: Storage, names: Iterable[str]) -> None:

@@ -10,7 +10,7 @@ from cms.publishing import PUBLISHING_FIELDS, Publishable, PublishableQuerySet, 
 from topics.models import Topic
 
 from .blocks import plain_text
-from .images import delete_files_on_commit, make_renditions, validate_image_upload
+from .images import delete_files_on_commit, make_renditions, validate_image_upload, without_metadata
 from .richtext import html_to_blocks, sanitize_html
 from .search import refresh_after_save
 
@@ -127,15 +127,27 @@ class Image(models.Model):
         return not self.file._committed or self.file.name != getattr(self, "_saved_file_name", None)
 
     def _make_renditions(self):
-        """Renditions of the current file, and its displayed size; returns the paths they replace."""
+        """Renditions of the current file, and its displayed size; returns the paths they replace:
+        the old renditions and, when the file is a new one, the old original."""
         previous = [rendition["path"] for rendition in self.renditions]
+        replaced = getattr(self, "_saved_file_name", None)
+        if replaced and replaced != self.file.name:
+            previous.append(replaced)  # a takedown by replacement takes the old file down too
         if not self.file:
             self.renditions = []
             return previous
         if not self.file._committed:
-            # Store the original first, as FileField.pre_save would, so copies are made from the stored file.
-            self.file.save(self.file.name, self.file.file, save=False)
-        (self.width, self.height), self.renditions = make_renditions(self.file.storage, self.file.name)
+            # Store the original first, as FileField.pre_save would, so copies are made from the stored
+            # file; without its metadata (articles.images.without_metadata).
+            self.file.save(self.file.name, without_metadata(self.file.file) or self.file.file, save=False)
+            stored = self.file.name
+            try:
+                (self.width, self.height), self.renditions = make_renditions(self.file.storage, stored)
+            except Exception:
+                self.file.storage.delete(stored)  # nothing written stays behind a failed save
+                raise
+        else:
+            (self.width, self.height), self.renditions = make_renditions(self.file.storage, self.file.name)
         current = {rendition["path"] for rendition in self.renditions}
         return [path for path in previous if path not in current]
 

@@ -834,9 +834,11 @@ class CacheMiddleware:
         """An answer to credentials: never stored, but validated, so that a partner polling with a
         key gets a 304 for what it already has."""
         response["Cache-Control"] = PRIVATE
-        if response.status_code != 200 or response.streaming or response.has_header("ETag"):
+        if response.status_code != 200 or response.streaming:
             return response
-        etag = response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+        if not response.has_header("ETag"):
+            response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+        etag = response["ETag"]  # a view's own (an item's version for If-Match) is kept
         if _not_modified(request, etag, None):
             return HttpResponseNotModified(headers={"ETag": etag, "Cache-Control": PRIVATE})
         return response

@@ -128,13 +128,19 @@ class AutoSchema(openapi.AutoSchema):
         parameters = super()._resolve_path_parameters(variables)
         model = get_view_model(self.view, emit_warnings=False)
         for parameter in parameters:
-            if parameter["name"] == "slug" and not parameter.get("description") and model is not None:
-                parameter["description"] = f"Slug of the {model._meta.verbose_name}."
+            if parameter["name"] in ("slug", "id") and not parameter.get("description") and model is not None:
+                parameter["description"] = (
+                    f"{parameter['name'].capitalize()} of the {model._meta.verbose_name}."
+                )
         return parameters
 
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
-        if hasattr(self.view, "selectable_fields") and self.method == "GET":
+        if (
+            hasattr(self.view, "selectable_fields")
+            and self.method == "GET"
+            and not getattr(self.view, "writing", False)
+        ):
             parameters = [*parameters, *field_selection_parameters(self.view)]
         if self._is_cached():
             parameters = [*parameters, *CONDITIONAL_PARAMETERS]
@@ -145,6 +151,7 @@ class AutoSchema(openapi.AutoSchema):
             self.method == "GET"
             and self.path.startswith(CACHED_PATH)
             and not self.path.startswith(UNCACHED_PATH)
+            and not getattr(self.view, "requires_credentials", False)  # private answers
         )
 
     def _get_response_bodies(self, direction="response"):

@@ -19,7 +19,7 @@ from rest_framework.reverse import reverse
 from rest_framework.viewsets import GenericViewSet
 
 from articles import views as articles_views
-from articles.models import Image
+from articles.models import Article, Image, Video
 from cms.exceptions import PROBLEM_CONTENT_TYPE
 from cms.parsers import JSONParser
 from cms.publishing import Status, publish, unpublish
@@ -36,14 +36,23 @@ from .write_serializers import (
     SectionWriteSerializer,
     TopicWriteSerializer,
     VideoWriteSerializer,
+    refuse_unknown_and_forbidden,
 )
 
 
 class PublishSerializer(serializers.Serializer):
-    """When the item goes live: now (nothing sent), or at a later `published_at` (scheduled)."""
+    """When the item goes live: now (nothing sent), or at a later `published_at` (scheduled); and,
+    optionally, when it expires. An expiry already set that would come before it goes live is
+    cleared, as publishing now clears a past one."""
 
     published_at = serializers.DateTimeField(required=False, help_text="A later time schedules it.")
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Optional.")
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Optional: when it leaves the public API; null: never."
+    )
+
+    def to_internal_value(self, data):
+        refuse_unknown_and_forbidden(data, self.fields)
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         at, until = attrs.get("published_at"), attrs.get("expires_at")
@@ -63,7 +72,8 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
-    description="The item's current `ETag` (from the last answer about it): the change is refused "
+    description="The item's current `ETag`, from a write answer or from `GET .../edit/` (the public "
+    "GET's ETag is another: it versions a representation): the change is refused "
     "with a 412 if the item changed since, and with a 428 without it.",
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -79,7 +89,7 @@ PROBLEMS = {
     401: ("No or bad credentials", "Unknown or revoked API key."),
     403: ("Not allowed", "This API key lacks the scope content:write."),
     404: ("No such item", "Not found."),
-    409: ("In use, or its Idempotency-Key is", InUse.default_detail),
+    409: ("In use, or its Idempotency-Key is", "Other items use this one: move them elsewhere first."),
     412: ("Changed since that ETag", writes.PreconditionFailed.default_detail),
     413: ("Body too large", "The request body is larger than the bytes allowed."),
     415: ("Not JSON", 'Unsupported media type "text/plain" in request.'),
@@ -105,12 +115,13 @@ ANSWER_HEADERS = [
         OpenApiTypes.URI,
         OpenApiParameter.HEADER,
         response=[200, 201],
-        description="Where to read the item, in any state (articles and videos: `/api/v1/drafts/`).",
+        description="Where to read the item as the write API shows it, in any state: its `.../edit/` "
+        "route (an image: its own URL).",
     ),
 ]
 
 
-def documented_writes(serializer, noun: str, *, publishing: bool = False):
+def documented_writes(serializer, noun: str, *, publishing: bool = False, in_use: bool = False):
     """The schema of a resource's writes: bodies and answers in `serializer`'s shape, the headers
     they take and give, and every error they can answer."""
 
@@ -126,7 +137,7 @@ def documented_writes(serializer, noun: str, *, publishing: bool = False):
             description=f"Create {noun} (`content:write`, and an account that may add them in the admin).",
             parameters=[IDEMPOTENCY_KEY, *ANSWER_HEADERS],
             responses={
-                **written(201, f"The {noun}, with its ETag."),
+                **written(201, "The new item, with its ETag."),
                 **_problems(400, 401, 403, 409, 413, 415, 422),
             },
         ),
@@ -151,7 +162,7 @@ def documented_writes(serializer, noun: str, *, publishing: bool = False):
             parameters=[IF_MATCH],
             responses={
                 204: OpenApiResponse(description="Deleted."),
-                **_problems(401, 403, 404, 409, 412, 428),
+                **_problems(401, 403, 404, *([409] if in_use else []), 412, 428),
             },
         ),
     }
@@ -214,6 +225,11 @@ class WritesMixin:
         if self.writing:
             return self.write_serializer_class
         return super().get_serializer_class()
+
+    def get_serializer_context(self):
+        if self.writing:  # the write shape is whole: no ?fields= or ?expand=
+            return {"request": self.request, "format": self.format_kwarg, "view": self}
+        return super().get_serializer_context()
 
     def get_permissions(self):
         if self.writing:
@@ -309,6 +325,7 @@ class WritesMixin:
         with transaction.atomic():
             item = self.locked(kwargs[self.lookup_field])
             writes.check_if_match(request, self.current_etag(item))
+            self.check_may_delete(item)
             try:
                 with transaction.atomic():
                     item.delete()
@@ -320,6 +337,9 @@ class WritesMixin:
 
     def delete_perms(self) -> list[str]:
         return [self.perm("delete")]
+
+    def check_may_delete(self, item) -> None:
+        """Refuse (InUse) to delete an item others need; models' PROTECT relations refuse too."""
 
 
 class PublishingMixin(WritesMixin):
@@ -346,6 +366,8 @@ class PublishingMixin(WritesMixin):
             if "expires_at" in when.validated_data:
                 item.expires_at = when.validated_data["expires_at"]
             if at is not None and at > timezone.now():
+                if item.expires_at is not None and item.expires_at <= at:
+                    item.expires_at = None  # it would never be seen (publish() clears a past one too)
                 item.status, item.published_at, what = Status.PUBLISHED, at, "Scheduled"
                 item.save()
             else:
@@ -391,7 +413,7 @@ class AuthorViewSet(WritesMixin, articles_views.AuthorViewSet):
     write_serializer_class = AuthorWriteSerializer
 
 
-@documented_writes(SectionWriteSerializer, "a section")
+@documented_writes(SectionWriteSerializer, "a section", in_use=True)
 class SectionViewSet(WritesMixin, articles_views.SectionViewSet):
     write_serializer_class = SectionWriteSerializer
 
@@ -401,7 +423,7 @@ class TopicViewSet(WritesMixin, articles_views.TopicViewSet):
     write_serializer_class = TopicWriteSerializer
 
 
-@documented_writes(ImageWriteSerializer, "an image")
+@documented_writes(ImageWriteSerializer, "an image", in_use=True)
 class ImageViewSet(WritesMixin, GenericViewSet):
     """The image library, for ingestion: upload an image (multipart), read it, change its text or
     focal point, delete it. Never public as a list: readers meet images in the content that uses
@@ -409,6 +431,7 @@ class ImageViewSet(WritesMixin, GenericViewSet):
 
     write_serializer_class = serializer_class = ImageWriteSerializer
     location_route = "detail"
+    lookup_value_regex = "[0-9]{1,18}"
     queryset = Image.objects.all()
     parser_classes = [JSONParser, MultiPartParser]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -439,3 +462,14 @@ class ImageViewSet(WritesMixin, GenericViewSet):
     def partial_update(self, request, *args, **kwargs):
         writes.check_upload_size(request)
         return super().partial_update(request, *args, **kwargs)
+
+    def check_may_delete(self, image) -> None:
+        """An image an article leads with, or a video's poster frame, stays: the item would lose it
+        without anyone deciding so. (An image embedded in bodies may go: the body leaves it out.)"""
+        users = [
+            *(str(article) for article in Article.objects.filter(hero_image=image)[:6]),
+            *(str(video) for video in Video.objects.filter(thumbnail=image)[:6]),
+        ]
+        if users:
+            shown = ", ".join(users[:5]) + (" and more" if len(users) > 5 else "")
+            raise InUse(f"Other items use this one ({shown}): move them elsewhere first.")

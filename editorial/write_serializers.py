@@ -4,31 +4,70 @@ holds no NUL, the model's constraints are checked before anything is written, an
 what it leaves out. Relations are named by slug (images by id), as the public API names them."""
 
 import copy
+import re
+from datetime import timedelta
 
-from django.core.exceptions import FieldDoesNotExist
+import orjson
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from articles.blocks import referenced_ids
-from articles.images import validate_image_upload
+from articles.images import stored_name, validate_image_upload
 from articles.models import Article, Author, Image, Video
 from articles.richtext import BlocksError, editor_html, html_to_blocks, sanitize_html
 from articles.teasers import RenditionSerializer, image_data
 from topics.models import Section, Topic
 
+FORBIDDEN_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL (PostgreSQL refuses it), lone surrogates
 
-def _holds_nul(value) -> bool:
-    """Whether any text in `value` (JSON, however deep) holds a NUL character."""
+
+def holds_forbidden_text(value) -> bool:
+    """Whether any text in `value` (JSON, however deep, keys included) holds a NUL character or a
+    lone surrogate: neither can be stored, looked up or written back as UTF-8."""
     pending = [value]
     while pending:
         item = pending.pop()
-        if isinstance(item, str) and "\x00" in item:
+        if isinstance(item, str) and FORBIDDEN_TEXT.search(item):
             return True
         if isinstance(item, dict):
             pending += [*item.keys(), *item.values()]
         elif isinstance(item, list):
             pending += item
     return False
+
+
+def refuse_unknown_and_forbidden(data, fields) -> None:
+    """The rules of every body the write API takes (see the module's docstring): a JSON object,
+    of the writable fields (by name: a field the server sets is named as such), with text that
+    can be stored."""
+    if not hasattr(data, "items"):
+        raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+    if any(holds_forbidden_text(name) for name in data) or any(
+        isinstance(value, str | list | dict) and holds_forbidden_text(value) for value in data.values()
+    ):
+        bad = [
+            name
+            for name, value in data.items()
+            if not holds_forbidden_text(name) and holds_forbidden_text(value)
+        ]
+        raise serializers.ValidationError(
+            {name: ["Null characters and lone surrogates are not allowed."] for name in bad}
+            or {"non_field_errors": ["A field name holds a null character or a lone surrogate."]}
+        )
+    writable = {name for name, field in fields.items() if not field.read_only}
+    refused = {}
+    for name in sorted(data):
+        top, _, nested = name.partition(".")  # multipart names nested fields "focal_point.x"
+        if top in writable and not nested:
+            continue
+        if top in writable and nested in getattr(fields[top], "fields", {}):
+            continue
+        refused[name] = (
+            ["This field is the server's: it cannot be written."] if top in fields else ["Unknown field."]
+        )
+    if refused:
+        raise serializers.ValidationError(refused)
 
 
 class WriteSerializer(serializers.ModelSerializer):
@@ -38,27 +77,21 @@ class WriteSerializer(serializers.ModelSerializer):
 
     # Fields a PUT leaves alone when they are not sent (another field carries the same data).
     kept_on_put: tuple[str, ...] = ()
+    constraint_field = "non_field_errors"  # where a broken rule of several fields is pointed at
 
     def to_internal_value(self, data):
-        if not hasattr(data, "items"):
-            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
-        writable = {name for name, field in self.fields.items() if not field.read_only}
-        sent = {name.split(".")[0] for name in data}  # multipart names nested fields "focal_point.x"
-        refused = {
-            name: ["This field is the server's: it cannot be written."]
-            if name in self.fields
-            else ["Unknown field."]
-            for name in sorted(sent - writable)
-        }
-        if refused:
-            raise serializers.ValidationError(refused)
-        nul = {
-            name: ["Null characters are not allowed."]
-            for name, value in data.items()
-            if isinstance(value, str | list | dict) and _holds_nul(value)
-        }
-        if nul:  # PostgreSQL refuses them in text, slugs looked up included
-            raise serializers.ValidationError(nul)
+        refuse_unknown_and_forbidden(data, self.fields)
+        if not hasattr(data, "getlist"):  # JSON: text must be a string (in multipart it always is)
+            wrong = {
+                name: ["Not a string."]
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField)
+                and not field.read_only
+                and data.get(name) is not None
+                and not isinstance(data[name], str)
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
 
     def validate(self, attrs):
@@ -79,7 +112,10 @@ class WriteSerializer(serializers.ModelSerializer):
         try:
             item.validate_constraints(exclude={field.name for field in model._meta.fields if field.unique})
         except DjangoValidationError as error:
-            raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+            errors = serializers.as_serializer_error(error)
+            if NON_FIELD_ERRORS in errors:  # a rule of several fields: named by the serializer's own name
+                errors[self.constraint_field] = errors.pop(NON_FIELD_ERRORS)
+            raise serializers.ValidationError(errors) from None
 
     def update(self, instance, validated_data):
         if not self.partial:
@@ -108,9 +144,9 @@ class SlugsField(serializers.ManyRelatedField):
     def to_internal_value(self, data):
         if isinstance(data, str | bytes | dict) or not hasattr(data, "__iter__"):
             self.fail("not_a_list", input_type=type(data).__name__)
-        slugs = list(dict.fromkeys(data))  # once each, in the order sent
-        if not all(isinstance(slug, str) for slug in slugs):
+        if not all(isinstance(slug, str) for slug in data):
             raise serializers.ValidationError("Send slugs: a list of strings.")
+        slugs = list(dict.fromkeys(data))  # once each, in the order sent
         queryset = self.child_relation.get_queryset()
         found = {item.slug: item for item in queryset.filter(slug__in=slugs)}
         missing = [slug for slug in slugs if slug not in found]
@@ -126,6 +162,13 @@ def _slugs(queryset, *, many=False, help_text: str, **kwargs):
         return SlugsField(child_relation=child, required=False, help_text=help_text, **kwargs)
     return serializers.SlugRelatedField(queryset=queryset, slug_field="slug", help_text=help_text, **kwargs)
 
+
+MAX_DURATION = timedelta(days=7)
+MAX_BODY_CHARS = 200_000  # of HTML: a long read is a third of it; turning more into blocks holds a worker
+MAX_BLOCKS = 2_000
+BLOCK_TAGS = re.compile(
+    r"<(?:p|h[1-6]|li|blockquote|figure|pre|div)\b", re.IGNORECASE
+)  # counted before parsing
 
 PUBLISHING_FIELDS = ["state", "status", "published_at", "expires_at", "first_published_at", "updated_at"]
 
@@ -194,6 +237,8 @@ class ArticleWriteSerializer(PublishableWriteSerializer):
         return super().to_internal_value(data)
 
     def validate_body(self, blocks):
+        if isinstance(blocks, list) and len(blocks) > MAX_BLOCKS:
+            raise serializers.ValidationError(f"A body is at most {MAX_BLOCKS:,} blocks.")
         try:
             return editor_html(blocks)
         except BlocksError as error:
@@ -202,11 +247,20 @@ class ArticleWriteSerializer(PublishableWriteSerializer):
             ) from None
 
     def validate(self, attrs):
+        field = "body" if "body" in attrs else "body_html"
         if "body" in attrs:
             attrs["body_html"] = attrs.pop("body")
         if "body_html" in attrs:
+            if len(attrs["body_html"]) > MAX_BODY_CHARS:
+                raise serializers.ValidationError(
+                    {field: [f"A body is at most {MAX_BODY_CHARS:,} characters of HTML."]}
+                )
+            if len(BLOCK_TAGS.findall(attrs["body_html"])) > MAX_BLOCKS:  # before it is parsed
+                raise serializers.ValidationError({field: [f"A body is at most {MAX_BLOCKS:,} blocks."]})
             blocks = html_to_blocks(sanitize_html(attrs["body_html"]))
-            self._check_embeds(blocks, "body" if "body" in self.initial_data else "body_html")
+            if len(blocks) > MAX_BLOCKS:
+                raise serializers.ValidationError({field: [f"A body is at most {MAX_BLOCKS:,} blocks."]})
+            self._check_embeds(blocks, field)
         return super().validate(attrs)
 
     def _check_embeds(self, blocks, field: str) -> None:
@@ -235,6 +289,13 @@ class VideoWriteSerializer(PublishableWriteSerializer):
         allow_null=True,
         required=False,
         help_text="The poster frame's image id.",
+    )
+    duration = serializers.DurationField(
+        allow_null=True,
+        required=False,
+        min_value=timedelta(seconds=1),
+        max_value=MAX_DURATION,
+        help_text="Running time: `HH:MM:SS` or ISO 8601 (`PT2M30S`); up to a week.",
     )
 
     class Meta:
@@ -309,6 +370,12 @@ class FocalPointWriteSerializer(serializers.Serializer):
         min_value=0, max_value=1, help_text="From the top edge: 0 is the top, 1 the bottom."
     )
 
+    def validate(self, attrs):
+        missing = {"x", "y"} - set(attrs)  # a PATCH's partial reaches nested fields: both are needed
+        if missing:
+            raise serializers.ValidationError({name: ["This field is required."] for name in sorted(missing)})
+        return attrs
+
 
 class ImageWriteSerializer(WriteSerializer):
     """An image of the library: uploaded as `multipart/form-data` with its `file` (JPEG, PNG, WebP
@@ -320,7 +387,8 @@ class ImageWriteSerializer(WriteSerializer):
     file = serializers.FileField(
         write_only=True,
         validators=[validate_image_upload],
-        help_text="The original: JPEG, PNG, WebP or GIF.",
+        help_text="The original: JPEG, PNG, WebP or GIF. Stored under a name ending as its content "
+        "is, whatever name it is sent with.",
     )
     url = serializers.URLField(read_only=True, help_text="Absolute URL of the original file.")
     focal_point = FocalPointWriteSerializer(
@@ -350,6 +418,23 @@ class ImageWriteSerializer(WriteSerializer):
         ]
         read_only_fields = ["width", "height"]
         extra_kwargs = {"alt_text": {"allow_blank": False}}
+
+    constraint_field = "focal_point"
+
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist") and isinstance(data.get("focal_point"), str):
+            # A multipart body's object part (as generated clients send it): JSON text.
+            data = data.copy()
+            try:
+                data["focal_point"] = orjson.loads(data["focal_point"])
+            except orjson.JSONDecodeError:
+                raise serializers.ValidationError({"focal_point": ["Not a JSON object."]}) from None
+            data = {name: data[name] for name in data}
+        return super().to_internal_value(data)
+
+    def validate_file(self, file):
+        file.name = stored_name(file)
+        return file
 
     def validate(self, attrs):
         if "focal_point" in attrs:

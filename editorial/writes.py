@@ -93,10 +93,16 @@ def idempotency_key(request) -> str | None:
     if len(value) >= 2 and value[0] == value[-1] == '"':
         value = value[1:-1]
     if not value or len(value) > IDEMPOTENCY_KEY_MAX or not value.isascii() or not value.isprintable():
-        raise exceptions.ValidationError(
-            {"Idempotency-Key": [f"A key is 1 to {IDEMPOTENCY_KEY_MAX} printable ASCII characters."]}
+        raise InvalidHeader(
+            f"Idempotency-Key: a key is 1 to {IDEMPOTENCY_KEY_MAX} printable ASCII characters."
         )
     return value
+
+
+class InvalidHeader(exceptions.APIException):
+    status_code = 400
+    default_detail = "A request header is invalid."
+    default_code = "invalid_header"
 
 
 def _fingerprint(request) -> str:

@@ -393,3 +393,63 @@ def test_a_slug_changed_through_the_api_leaves_a_redirect_as_in_the_admin(desk_e
     assert old.status_code == 301 and old["Location"].endswith(f"{ARTICLES}troops-cross/")
     changes = APIClient().get("/api/v1/changes/").json()["results"]
     assert [change["slug"] for change in changes] == ["troops-cross"]
+
+
+@pytest.mark.parametrize(
+    "body", [{"publish_at": "2030-01-01T00:00:00Z"}, {"expire_at": None}, {"status": "archived"}]
+)
+def test_a_misspelt_publish_field_is_a_400_and_nothing_goes_live(desk_editor, newsroom, body):
+    editor = client_for(desk_editor, PUBLISHER)
+    draft = editor.post(ARTICLES, story(), format="json")
+
+    response = editor.post(
+        f"{ARTICLES}troops-cross-border/publish/", body, format="json", HTTP_IF_MATCH=draft["ETag"]
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["pointer"] == f"#/{next(iter(body))}"
+    assert APIClient().get(f"{ARTICLES}troops-cross-border/").status_code == 404
+
+
+def test_scheduling_an_expired_article_again_clears_its_old_expiry(desk_editor, newsroom, clock):  # noqa: F811
+    editor = client_for(desk_editor, PUBLISHER)
+    draft = editor.post(ARTICLES, story(), format="json")
+    url = f"{ARTICLES}troops-cross-border/"
+    soon = (clock.now + timedelta(minutes=1)).isoformat()
+    live = editor.post(f"{url}publish/", {"expires_at": soon}, format="json", HTTP_IF_MATCH=draft["ETag"])
+    clock.advance(minutes=2)  # expired
+
+    later = (clock.now + timedelta(hours=1)).isoformat()
+    scheduled = editor.post(
+        f"{url}publish/", {"published_at": later}, format="json", HTTP_IF_MATCH=live["ETag"]
+    )
+
+    assert scheduled.status_code == 200
+    assert scheduled.json()["state"] == "scheduled" and scheduled.json()["expires_at"] is None
+    clock.advance(hours=2)
+    assert APIClient().get(url).status_code == 200
+
+
+def test_a_bad_idempotency_key_is_a_400_naming_the_header(reporter, newsroom):
+    response = client_for(reporter).post(ARTICLES, story(), format="json", HTTP_IDEMPOTENCY_KEY="é" * 3)
+
+    assert response.status_code == 400 and response.json()["detail"].startswith("Idempotency-Key:")
+    assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["body_html", "body"])
+def test_a_body_of_too_many_blocks_is_refused_before_it_is_parsed(reporter, newsroom, field):
+    blocks = 2_001
+    body = (
+        {"body_html": "<p>x</p>" * blocks}
+        if field == "body_html"
+        else {"body": [{"type": "paragraph", "html": "x"}] * blocks}
+    )
+
+    sent = story(**body)
+    if field == "body":
+        del sent["body_html"]
+    response = client_for(reporter).post(ARTICLES, sent, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["pointer"] == f"#/{field}"

@@ -2,11 +2,15 @@
 the image library. Every route is tried with a key of each role and scope: a key never does more
 than its owner could in the admin."""
 
+import io
+import json
 import struct
 import zlib
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from openapi_schema_validator import OAS31Validator
+from PIL import Image as PILImage
 from rest_framework.test import APIClient
 
 from articles.models import Author, Image, Video
@@ -434,3 +438,161 @@ def test_every_credentialed_route_refuses_anonymous_callers_keys_without_its_sco
             checked += 1
     assert checked >= 35
     assert counts == {model: model.objects.count() for model in counts}
+
+
+# --- What a hostile review found ------------------------------------------------------------------
+def gif_with_html(name="x.html"):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (8, 8)).save(buffer, format="GIF")
+    content = buffer.getvalue() + b"<script>alert(document.domain)</script>"
+    return SimpleUploadedFile(name, content, content_type="text/html")
+
+
+@pytest.mark.parametrize("name", ["x.html", "x.svg", "noextension", "x.php.png"])
+def test_an_upload_is_stored_under_a_name_that_ends_as_its_content_is(reporter, name):
+    created = upload(client_for(reporter), file=gif_with_html(name))
+
+    assert created.status_code == 201, created.content
+    assert created.json()["url"].endswith(".gif") and ".html" not in created.json()["url"]
+    assert Image.objects.get().file.name.endswith(".gif")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"topics": [{}]},
+        {"topics": [[]]},
+        {"authors": [{}]},
+        {"authors": ["\ud800"]},
+        {"\ud800": 1},
+        {"headline": 1},
+        {"headline": ["x"]},
+        {"standfirst": "\ud800"},
+        {"body": [{"type": "paragraph", "html": "\ud800"}]},
+    ],
+)
+def test_odd_values_in_a_body_are_a_400_never_a_500(desk_editor, payload):
+    SectionFactory(slug="news")
+    body = {"slug": "odd", "headline": "Odd", "section": "news", **payload}
+
+    response = client_for(desk_editor, PUBLISHER).post(
+        "/api/v1/articles/",
+        json.dumps(body),
+        content_type="application/json",  # escapes lone surrogates
+    )
+
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "fields, pointer",
+    [
+        ({"provider": "\ud800"}, "#/provider"),
+        ({"duration": "999999999 00:00:00"}, "#/duration"),
+        ({"duration": "-PT5M"}, "#/duration"),
+        ({"duration": ""}, "#/duration"),
+    ],
+)
+def test_odd_video_values_are_a_400_naming_the_field(desk_editor, fields, pointer):
+    body = json.dumps({**NEW["videos"], **fields})  # escapes lone surrogates
+    response = client_for(desk_editor, PUBLISHER).post(
+        "/api/v1/videos/", body, content_type="application/json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert [error["pointer"] for error in response.json()["errors"]] == [pointer]
+
+
+@pytest.mark.parametrize("path", ["abc/", "%C2%B2/", "99999999999999999999999/"])
+def test_an_image_id_that_is_not_a_number_is_a_404(desk_editor, path):
+    response = client_for(desk_editor, PUBLISHER).get(f"/api/v1/images/{path}")
+
+    assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"
+
+
+def test_a_truncated_image_is_a_400_and_leaves_no_file(reporter, settings):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (400, 300), (10, 200, 10)).save(buffer, format="JPEG")
+    cut = SimpleUploadedFile("cut.jpg", buffer.getvalue()[: len(buffer.getvalue()) // 2], "image/jpeg")
+
+    response = upload(client_for(reporter), file=cut)
+
+    assert response.status_code == 400 and response.json()["errors"][0]["pointer"] == "#/file"
+    assert not Image.objects.exists()
+    assert not [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]
+
+
+def test_the_public_original_carries_no_camera_or_position_data(reporter):
+    picture = PILImage.new("RGB", (60, 40), (90, 90, 90))
+    exif = picture.getexif()
+    exif[0x010F], exif[0x0112] = "Canon", 6  # make; orientation: turned
+    exif.get_ifd(0x8825)[2] = (51.0, 30.0, 0.0)  # GPS latitude
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", exif=exif.tobytes())
+
+    created = upload(client_for(reporter), file=SimpleUploadedFile("p.jpg", buffer.getvalue(), "image/jpeg"))
+
+    assert created.status_code == 201
+    with Image.objects.get().file.open("rb") as stored, PILImage.open(stored) as original:
+        assert dict(original.getexif()) == {} and original.size == (40, 60)  # upright, as shown
+    assert (created.json()["width"], created.json()["height"]) == (40, 60)
+
+
+def test_a_replaced_file_is_gone_once_the_change_commits(
+    reporter, settings, django_capture_on_commit_callbacks
+):
+    writer = client_for(reporter)
+    created = upload(writer, file=png_file(name="first.png"))
+    first = Image.objects.get().file.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = writer.patch(
+            f"/api/v1/images/{created.json()['id']}/",
+            {"file": png_file(name="second.png")},
+            format="multipart",
+            HTTP_IF_MATCH=created["ETag"],
+        )
+
+    assert changed.status_code == 200, changed.content
+    assert not (settings.MEDIA_ROOT / first).exists()
+    assert (settings.MEDIA_ROOT / Image.objects.get().file.name).exists()
+
+
+def test_a_focal_point_may_come_as_a_json_part_and_a_stray_one_is_refused(reporter):
+    writer = client_for(reporter)
+
+    as_json = upload(writer, file=png_file(), focal_point='{"x": 0.2, "y": 0.8}')
+    stray = upload(
+        writer, file=png_file(), **{"focal_point.x": "0.2", "focal_point.y": "0.8", "focal_point.z": "1"}
+    )
+    half = writer.patch(
+        f"/api/v1/images/{as_json.json()['id']}/",
+        {"focal_point": {"x": 0.1}},
+        format="json",
+        HTTP_IF_MATCH=as_json["ETag"],
+    )
+
+    assert as_json.status_code == 201 and as_json.json()["focal_point"] == {"x": 0.2, "y": 0.8}
+    assert stray.status_code == 400 and stray.json()["errors"][0]["pointer"] == "#/focal_point.z"
+    assert half.status_code == 400 and half.json()["errors"][0]["pointer"] == "#/focal_point/y"
+
+
+def test_an_image_an_article_leads_with_is_not_deleted(desk_editor):
+    editor = client_for(desk_editor, PUBLISHER)
+    created = upload(editor, file=png_file())
+    ArticleFactory(live=True, hero_image=Image.objects.get())
+
+    response = editor.delete(f"/api/v1/images/{created.json()['id']}/", HTTP_IF_MATCH=created["ETag"])
+
+    assert response.status_code == 409 and Image.objects.exists()
+
+
+def test_the_edit_route_answers_a_304_for_the_etag_held(reporter):
+    ArticleFactory(slug="story")
+    writer = client_for(reporter, WRITER)
+    first = writer.get("/api/v1/articles/story/edit/", {"fields": "bogus"})  # no ?fields= there
+
+    again = writer.get("/api/v1/articles/story/edit/", HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert first.status_code == 200 and again.status_code == 304 and again["ETag"] == first["ETag"]
