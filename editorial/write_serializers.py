@@ -80,6 +80,7 @@ class WriteSerializer(serializers.ModelSerializer):
     constraint_field = "non_field_errors"  # where a broken rule of several fields is pointed at
 
     def to_internal_value(self, data):
+        data = self.without_unchanged_server_fields(data)
         refuse_unknown_and_forbidden(data, self.fields)
         if not hasattr(data, "getlist"):  # JSON: text must be a string (in multipart it always is)
             wrong = {
@@ -97,6 +98,25 @@ class WriteSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         self._check_constraints(attrs)
         return attrs
+
+    def stored(self) -> dict:
+        """The item as the write API answers for it now (what a round trip sends back)."""
+        if not hasattr(self, "_stored"):
+            self._stored = type(self)(self.instance, context=self.context).data
+        return self._stored
+
+    def without_unchanged_server_fields(self, data):
+        """A change may send back what it was answered: the server's fields, as they are, are left
+        out (a value that differs is refused by name, as any server field is)."""
+        if self.instance is None or not isinstance(data, dict):
+            return data
+        server = [name for name, field in self.fields.items() if field.read_only and name in data]
+        if not server:
+            return data
+        stored = self.stored()
+        return {
+            name: value for name, value in data.items() if name not in server or value != stored.get(name)
+        }
 
     def _check_constraints(self, attrs) -> None:
         """The model's check constraints, as the admin's form checks them, so that a write they
@@ -230,10 +250,17 @@ class ArticleWriteSerializer(PublishableWriteSerializer):
         read_only_fields = PUBLISHING_FIELDS
 
     def to_internal_value(self, data):
-        if hasattr(data, "items") and "body" in data and "body_html" in data:
-            raise serializers.ValidationError(
-                {"body": ["Send the body as `body` or as `body_html`, not both."]}
-            )
+        if isinstance(data, dict) and "body" in data and "body_html" in data:
+            # Both, as answered: sent back, the one that is as stored goes (the other may be new).
+            stored = self.stored() if self.instance is not None else {}
+            if stored and data["body"] == stored["body"]:
+                data = {name: value for name, value in data.items() if name != "body"}
+            elif stored and data["body_html"] == stored["body_html"]:
+                data = {name: value for name, value in data.items() if name != "body_html"}
+            else:
+                raise serializers.ValidationError(
+                    {"body": ["Send the body as `body` or as `body_html`, not both."]}
+                )
         return super().to_internal_value(data)
 
     def validate_body(self, blocks):

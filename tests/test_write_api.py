@@ -453,3 +453,19 @@ def test_a_body_of_too_many_blocks_is_refused_before_it_is_parsed(reporter, news
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["pointer"] == f"#/{field}"
+
+
+def test_what_the_edit_route_answers_can_be_sent_back_as_it_is(desk_editor, newsroom):
+    editor = client_for(desk_editor, PUBLISHER)
+    draft = editor.post(ARTICLES, story(), format="json")
+    url = f"{ARTICLES}troops-cross-border/"
+    published = editor.post(f"{url}publish/", {}, format="json", HTTP_IF_MATCH=draft["ETag"])
+    answered = editor.get(f"{url}edit/").json()
+
+    same = editor.put(url, answered, format="json", HTTP_IF_MATCH=published["ETag"])
+    retitled = editor.put(url, {**answered, "headline": "New"}, format="json", HTTP_IF_MATCH=same["ETag"])
+    moved = editor.put(url, {**answered, "status": "draft"}, format="json", HTTP_IF_MATCH=retitled["ETag"])
+
+    assert same.status_code == 200 and same["ETag"] == published["ETag"]  # nothing changed
+    assert retitled.status_code == 200 and retitled.json()["headline"] == "New"
+    assert moved.status_code == 400 and moved.json()["errors"][0]["pointer"] == "#/status"
