@@ -43,6 +43,11 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "newsletters.edition": ALL,
         "newsletters.editionitem": ALL,
         "newsletters.delivery": ["view"],
+        # Webhooks: endpoints are managed by editors; events and deliveries are their log.
+        "webhooks.endpoint": ALL,
+        "webhooks.event": ["view"],
+        "webhooks.delivery": ["view", "change"],
+        "webhooks.attempt": ["view"],
     },
     # The audience team: the people who subscribe are personal data, so only they see them.
     # Erasing a subscriber is the only way one is deleted: "delete" is the permission to erase.

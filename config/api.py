@@ -13,6 +13,7 @@ from editorial.write_api import (  # the public resources: their reads, and the 
     VideoViewSet,
 )
 from newsletters.views import NewsletterViewSet
+from webhooks.api import EndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -25,3 +26,4 @@ router.register("newsletters", NewsletterViewSet, basename="newsletter")
 router.register("changes", ChangeViewSet, basename="change")
 router.register("search", SearchViewSet, basename="search")
 router.register("images", ImageViewSet, basename="image")
+router.register("webhooks/endpoints", EndpointViewSet, basename="webhook-endpoint")

@@ -51,6 +51,14 @@ IDEMPOTENCY_KEY_HOURS = int(
     os.environ.get("IDEMPOTENCY_KEY_HOURS") or 24
 )  # editorial/writes.py: replays kept
 PREVIEW_URL_TEMPLATE = os.environ.get("PREVIEW_URL_TEMPLATE", "")  # "": link to the API JSON
+# Webhooks (webhooks/delivery.py): private, loopback and link-local targets (and plain http) only
+# where allowed; one send's whole time, what is kept of an answer; when a failing endpoint is
+# switched off; how long a rotated secret still signs.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS") or 10)
+WEBHOOK_RESPONSE_BYTES = int(os.environ.get("WEBHOOK_RESPONSE_BYTES") or 2048)
+WEBHOOK_DISABLE_AFTER_HOURS = int(os.environ.get("WEBHOOK_DISABLE_AFTER_HOURS") or 72)
+WEBHOOK_SECRET_OVERLAP_HOURS = int(os.environ.get("WEBHOOK_SECRET_OVERLAP_HOURS") or 24)
 IMAGE_MAX_UPLOAD_BYTES = int(os.environ.get("IMAGE_MAX_UPLOAD_BYTES") or 20 * 1024 * 1024)
 IMAGE_MAX_DIMENSION = int(os.environ.get("IMAGE_MAX_DIMENSION") or 10_000)  # pixels per side
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS") or 50_000_000)  # width × height: decoding cost
@@ -147,6 +155,7 @@ INSTALLED_APPS = [
     "articles",
     "newsletters",
     "editorial",
+    "webhooks",
     "partners",
     "seeds",
     "cms",
@@ -311,6 +320,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cms.schema.blank_or_valid_strings",
+        "webhooks.schema.add_webhooks",
     ],
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "cms.publishing.Status",

@@ -321,7 +321,7 @@ class WritesMixin:
         return self.update(request, *args, partial=True, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
-        writes.require(request, *self.delete_perms(), scope=Scope.CONTENT_PUBLISH)
+        writes.require(request, *self.delete_perms(), scope=self.key_scopes["destroy"])
         with transaction.atomic():
             item = self.locked(kwargs[self.lookup_field])
             writes.check_if_match(request, self.current_etag(item))

@@ -9,3 +9,4 @@ class Scope(models.TextChoices):
     CONTENT_WRITE = "content:write", "content:write: create and edit drafts"
     CONTENT_PUBLISH = "content:publish", "content:publish: publish, schedule, unpublish, delete"
     PREVIEW_READ = "preview:read", "preview:read: read drafts, for a staging site"
+    WEBHOOKS_MANAGE = "webhooks:manage", "webhooks:manage: add, change and remove webhook endpoints"

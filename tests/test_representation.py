@@ -208,11 +208,12 @@ def strict(node):
 EDITABLE = {"articles": "story", "videos": "clip", "topics": "kursk", "sections": "news", "authors": "jane"}
 
 
-def test_every_get_operation_answers_exactly_its_schema(api_client, schema, content, reporter):
+def test_every_get_operation_answers_exactly_its_schema(api_client, schema, content, reporter, desk_editor):
     from articles.preview import make_preview_token
     from newsletters.models import Edition
     from newsletters.tokens import manage_token
     from partners.models import APIKey
+    from webhooks.models import Endpoint
 
     from .factories import EditionFactory, EditionItemFactory, SubscriptionFactory
 
@@ -234,7 +235,12 @@ def test_every_get_operation_answers_exactly_its_schema(api_client, schema, cont
         "/api/v1/drafts/videos/{slug}/": {"slug": "clip"},
         "/api/v1/images/{id}/": {"id": content.hero_image_id},
         **{f"/api/v1/{kind}/{{slug}}/edit/": {"slug": slug} for kind, slug in EDITABLE.items()},
+        "/api/v1/webhooks/endpoints/{id}/": {
+            "id": Endpoint.objects.create(url="https://example.com/hooks").pk
+        },
     }
+    _, manage = APIKey.objects.create_key(name="hooks", owner=desk_editor, scopes=["webhooks:manage"])
+    manager = APIClient(HTTP_AUTHORIZATION=f"Api-Key {manage}")
     _, key = APIKey.objects.create_key(
         name="staging", owner=reporter, scopes=["preview:read", "content:write"]
     )
@@ -247,7 +253,8 @@ def test_every_get_operation_answers_exactly_its_schema(api_client, schema, cont
             continue
         url = path.format(**values.get(path, {})) + queries.get(path, "")
         credentials = path.startswith(("/api/v1/drafts/", "/api/v1/images/")) or path.endswith("/edit/")
-        response = (staging if credentials else api_client).get(url)
+        client = manager if path.startswith("/api/v1/webhooks/") else staging if credentials else api_client
+        response = client.get(url)
         assert response.status_code == 200, url
         body = response.json()
         assert body.get("results", [None]), f"{url} lists nothing to check"
