@@ -388,3 +388,25 @@ def test_the_schema_describes_every_event_with_an_example(api_client):
         assert content["example"]["type"] == event_type
         assert {p["name"] for p in hook["post"]["parameters"]} >= {"webhook-id", "webhook-signature"}
     assert re.match(r"^3\.1", schema["openapi"])
+
+
+def test_every_body_sent_answers_the_schema_s_webhooks_section(endpoint, receiver, committed, api_client):
+    from openapi_schema_validator import OAS31Validator
+
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    topic = TopicFactory(slug="kursk")
+
+    def changes():
+        live_article(slug="story", topics=[topic])
+        topic.name = "Kursk oblast"
+        topic.save()
+
+    committed(changes)
+    committed(lambda: Article.objects.get(slug="story").delete())
+
+    kinds = set()
+    for body in receiver.events():
+        declared = schema["webhooks"][body["type"]]["post"]["requestBody"]["content"]["application/json"]
+        OAS31Validator({**declared["schema"], "components": schema["components"]}).validate(body)
+        kinds.add(body["type"])
+    assert {"article.published", "article.deleted", "topic.updated", "cache.purge"} <= kinds

@@ -172,7 +172,7 @@ def attempt(delivery_id: int) -> Delivery | None:
     now = timezone.now()
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update(skip_locked=True)
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("event", "endpoint")
             .filter(pk=delivery_id, status=Delivery.Status.PENDING)
             .first()
