@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from .delivery import RefusedTarget, check_url
 from .events import EVENT_TYPES
-from .models import Attempt, Delivery, Endpoint, Event
+from .models import Attempt, Delivery, Endpoint, Event, RotationUnderWay
 
 
 def validate_target(url: str) -> None:
@@ -46,6 +46,21 @@ class AttemptInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+def replay(event_ids: list[str]) -> int:
+    """Send these events again to every active endpoint that wants them (the worker's side)."""
+    count = 0
+    endpoints = list(Endpoint.objects.filter(is_active=True))
+    for event in Event.objects.filter(id__in=event_ids).order_by("created_at", "id").only("id", "type"):
+        for endpoint in endpoints:
+            if endpoint.wants(event.type):
+                Delivery.objects.get_or_create(
+                    event=event, endpoint=endpoint, defaults={"next_attempt_at": timezone.now()}
+                )
+                count += 1
+    send_again(Delivery.objects.filter(event_id__in=event_ids, endpoint__in=endpoints))
+    return count
 
 
 def send_again(deliveries) -> int:
@@ -90,7 +105,12 @@ class EndpointAdmin(admin.ModelAdmin):
     )
     def rotate_secret(self, request, queryset):
         for endpoint in queryset:
-            secret = endpoint.rotate_secret()
+            try:
+                secret = endpoint.rotate_secret()
+            except RotationUnderWay as until:
+                shown = f"{endpoint}: a rotation is under way until {until.args[0]:%Y-%m-%d %H:%M} UTC."
+                self.message_user(request, shown, messages.ERROR)
+                continue
             self.message_user(
                 request, f"New secret of {endpoint}: {secret} . Store it now.", messages.WARNING
             )
@@ -154,14 +174,8 @@ class EventAdmin(admin.ModelAdmin):
         if not request.user.has_perm("webhooks.change_delivery"):
             self.message_user(request, "Replaying needs the permission to change deliveries.", messages.ERROR)
             return
-        count = 0
-        endpoints = list(Endpoint.objects.filter(is_active=True))
-        for event in queryset.order_by("created_at", "id"):
-            for endpoint in endpoints:
-                if endpoint.wants(event.type):
-                    Delivery.objects.get_or_create(
-                        event=event, endpoint=endpoint, defaults={"next_attempt_at": timezone.now()}
-                    )
-                    count += 1
-        send_again(Delivery.objects.filter(event__in=queryset, endpoint__in=endpoints))
-        self.message_user(request, f"{count} delivery(ies) will be sent.")
+        from .tasks import replay_events
+
+        ids = list(queryset.values_list("id", flat=True))
+        transaction.on_commit(lambda: replay_events.enqueue(ids))
+        self.message_user(request, f"{len(ids)} event(s) will be sent again by the worker.")

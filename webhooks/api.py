@@ -4,7 +4,7 @@ as content (editorial.write_api): If-Match on changes, Idempotency-Key on create
 secret is in the create answer and in a rotation's, never again."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers
+from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
@@ -16,7 +16,7 @@ from partners.scopes import Scope
 
 from .delivery import RefusedTarget, check_url
 from .events import EVENT_TYPES
-from .models import Endpoint
+from .models import Endpoint, RotationUnderWay
 
 
 class EndpointSerializer(WriteSerializer):
@@ -121,4 +121,15 @@ class EndpointViewSet(WritesMixin, mixins.ListModelMixin, GenericViewSet):
         writes.require(request, self.perm("change"), scope=MANAGE)
         endpoint = self.get_object()
         writes.check_if_match(request, self.current_etag(endpoint))
-        return Response({"secret": endpoint.rotate_secret()})
+        try:
+            return Response({"secret": endpoint.rotate_secret()})
+        except RotationUnderWay as until:
+            ends = f"{until.args[0]:%Y-%m-%d %H:%M} UTC"
+            raise RotationConflict(
+                f"A rotation is under way until {ends}: its old secret still signs."
+            ) from None
+
+
+class RotationConflict(exceptions.APIException):
+    status_code = 409
+    default_code = "rotation_under_way"

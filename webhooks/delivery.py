@@ -20,6 +20,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+import orjson
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -61,24 +62,49 @@ class Outcome:
 
 
 # --- Where to connect ----------------------------------------------------------------------------
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
 def check_url(url: str) -> None:
-    """An endpoint URL we may send to: https (http only where private targets are allowed)."""
-    parts = urlsplit(url)
+    """An endpoint URL we may send to: https (http only where private targets are allowed), a
+    host name or a public address, a valid port, no credentials. Checked again at every send,
+    with the addresses the name resolves to then."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = _ascii_host(parts.hostname or "")
+    except (ValueError, UnicodeError):
+        raise RefusedTarget("The URL's host or port is not valid.") from None
     schemes = ("https", "http") if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS else ("https",)
-    if parts.scheme not in schemes or not parts.hostname:
+    if parts.scheme not in schemes or not host:
         raise RefusedTarget(f"Use an {' or '.join(schemes)} URL with a host name.")
     if parts.username or parts.password:
         raise RefusedTarget("Put no credentials in the URL: verify the signature instead.")
-
-
-def resolve(url: str) -> tuple[str, int]:
-    """The address to connect to for `url`, checked: every address the name resolves to must be
-    public (else none is used), and the first is the one connected to."""
-    parts = urlsplit(url)
-    check_url(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if port == 0:
+        raise RefusedTarget("The URL's port is not valid.")
     try:
-        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        literal = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return  # a name: its addresses are checked when it is resolved
+    if not _allowed(literal):
+        raise RefusedTarget(f"{literal} is not a public address.")
+
+
+def _ascii_host(host: str) -> str:
+    """The host as it goes on the wire: an internationalised name in punycode."""
+    return host.encode("idna").decode() if host and not host.isascii() else host
+
+
+async def resolve(url: str) -> tuple[str, int]:
+    """The address to connect to for `url`, checked: every address the name resolves to must be
+    public (else none is used), and the first is the one connected to. Within the send's deadline."""
+    check_url(url)
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = _ascii_host(parts.hostname)
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
         raise RefusedTarget(f"The host name does not resolve: {error}") from None
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in found]
@@ -91,8 +117,14 @@ def resolve(url: str) -> tuple[str, int]:
 
 
 def _allowed(address) -> bool:
-    if getattr(address, "ipv4_mapped", None):
-        address = address.ipv4_mapped
+    """Whether we may connect to `address`: a public one, IPv4 addresses carried inside IPv6
+    (mapped, compatible, 6to4, Teredo, NAT64) judged as themselves."""
+    if isinstance(address, ipaddress.IPv6Address):
+        carried = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if carried is None and (address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1)):
+            carried = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if carried is not None:
+            return _allowed(carried)
     if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
         return not address.is_unspecified and not address.is_multicast
     return address.is_global and not address.is_multicast
@@ -112,38 +144,42 @@ def signed_headers(endpoint: Endpoint, event_id: str, at, body: bytes) -> dict[s
 
 
 def send(endpoint: Endpoint, event_id: str, body: bytes) -> Outcome:
-    """POST `body` to the endpoint once, signed now; never raises."""
+    """POST `body` to the endpoint once, signed now; never raises. Resolving the name, connecting,
+    sending and reading the answer share one deadline (WEBHOOK_TIMEOUT_SECONDS)."""
     began = time.monotonic()
 
     def outcome(**fields) -> Outcome:
         return Outcome(duration_ms=int((time.monotonic() - began) * 1000), **fields)
 
-    try:
-        address, port = resolve(endpoint.url)
-    except RefusedTarget as error:
-        return outcome(status_code=None, error=str(error)[:300])
     headers = signed_headers(endpoint, event_id, timezone.now(), body)
+    deadline = settings.WEBHOOK_TIMEOUT_SECONDS
     try:
         status_code, text = asyncio.run(
-            asyncio.wait_for(
-                _post(endpoint.url, address, port, headers, body), settings.WEBHOOK_TIMEOUT_SECONDS
-            )
+            asyncio.wait_for(_post(endpoint.url, headers, body), timeout=deadline)
         )
+    except RefusedTarget as error:
+        return outcome(status_code=None, error=_storable(str(error))[:300])
     except TimeoutError:
-        return outcome(
-            status_code=None, error=f"No answer within {settings.WEBHOOK_TIMEOUT_SECONDS} seconds."
-        )
-    except (httpx.HTTPError, OSError, ValueError) as error:
-        return outcome(status_code=None, error=f"{type(error).__name__}: {error}"[:300])
-    return outcome(status_code=status_code, response=text)
+        return outcome(status_code=None, error=f"No answer within {deadline} seconds.")
+    except Exception as error:  # whatever a hostile receiver or a bad URL causes: a failed attempt
+        return outcome(status_code=None, error=_storable(f"{type(error).__name__}: {error}")[:300])
+    return outcome(status_code=status_code, response=_storable(text))
 
 
-async def _post(url: str, address: str, port: int, headers: dict, body: bytes) -> tuple[int, str]:
+def _storable(text: str) -> str:
+    """Text a receiver sent, as it can be stored and shown: no NUL or other control characters."""
+    return "".join(char if char.isprintable() or char in "\n\t" else "\ufffd" for char in text)
+
+
+async def _post(url: str, headers: dict, body: bytes) -> tuple[int, str]:
     """To the checked address, with the URL's host name for Host and TLS (SNI and the certificate)."""
+    address, port = await resolve(url)
     parts = urlsplit(url)
+    name = _ascii_host(parts.hostname)
     host = f"[{address}]" if ":" in address else address
     direct = urlunsplit((parts.scheme, f"{host}:{port}", parts.path or "/", parts.query, ""))
-    authority = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+    shown = f"[{name}]" if ":" in name else name
+    authority = shown if parts.port is None else f"{shown}:{parts.port}"
     timeout = httpx.Timeout(settings.WEBHOOK_TIMEOUT_SECONDS, connect=3.0)
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client:
         request = client.build_request(
@@ -151,7 +187,7 @@ async def _post(url: str, address: str, port: int, headers: dict, body: bytes) -
             direct,
             content=body,
             headers={**headers, "host": authority},
-            extensions={"sni_hostname": parts.hostname},
+            extensions={"sni_hostname": name},
         )
         response = await client.send(request, stream=True)
         try:
@@ -183,11 +219,27 @@ def attempt(delivery_id: int) -> Delivery | None:
             return None  # another worker is sending it
         if not delivery.endpoint.is_active:
             return None
+        if _stale(delivery.event):
+            delivery.status, delivery.next_attempt_at = Delivery.Status.SKIPPED, None
+            delivery.save(update_fields=["status", "next_attempt_at"])
+            return delivery
         delivery.leased_until = now + LEASE
         delivery.save(update_fields=["leased_until"])
     result = send(delivery.endpoint, delivery.event.id, bytes(delivery.event.payload))
     finish(delivery, result)
     return delivery
+
+
+def _stale(event) -> bool:
+    """An article's or video's `published` or `updated` whose item is no longer public: sent late
+    (a retry, a redelivery, a replay), it would hand out what readers can no longer see."""
+    kind, _, what = event.type.partition(".")
+    if kind not in ("article", "video") or what not in ("published", "updated"):
+        return False
+    from django.apps import apps
+
+    item_id = orjson.loads(bytes(event.payload))["data"]["id"]
+    return not apps.get_model("articles", kind).objects.published().filter(pk=item_id).exists()
 
 
 def finish(delivery: Delivery, result: Outcome) -> None:
@@ -215,6 +267,12 @@ def finish(delivery: Delivery, result: Outcome) -> None:
             else:
                 wait = RETRY_SCHEDULE[delivery.attempts - 1]
                 delivery.next_attempt_at = now + wait * random.uniform(1 - JITTER, 1 + JITTER)
+                # The endpoint's other deliveries wait as long: a receiver that hangs costs the
+                # worker one deadline per retry, not one per event.
+                waiting = Delivery.objects.filter(endpoint_id=endpoint.pk, status=Delivery.Status.PENDING)
+                waiting.exclude(pk=delivery.pk).filter(next_attempt_at__lt=delivery.next_attempt_at).update(
+                    next_attempt_at=delivery.next_attempt_at
+                )
             _note_failure(endpoint, now)
         delivery.save(update_fields=["attempts", "leased_until", "status", "next_attempt_at"])
         if delivery.status == Delivery.Status.PENDING:

@@ -14,6 +14,7 @@
 
 import uuid
 from datetime import datetime
+from urllib.parse import quote
 
 import orjson
 from django.conf import settings
@@ -93,7 +94,7 @@ def emit_pending(*, limit: int = EMIT_PAGE) -> int:
             page = read_changes(since=_position(cursor.position), limit=limit)
             changes, _ = with_cards(page.changes, settings.PUBLIC_BASE_URL)
             for change in changes:
-                _content_event(change, cursor.started_at)
+                _content_event(change)
             cursor.position = _stored(page.position)
             cursor.save(update_fields=["position"])
         emitted += len(changes)
@@ -133,44 +134,68 @@ def _position(stored: dict) -> Position:
     )
 
 
-def _content_event(change, started_at: datetime) -> None:
-    model = MODEL_OF[change.type]
-    state, _ = ItemState.objects.get_or_create(
-        type=change.type, object_id=change.id, defaults={"visible": _was_there(model, change.id, started_at)}
-    )
+def _content_event(change) -> None:
+    """The event of one change of an article or video, and its cache.purge. Whether it is
+    `published` or `updated` is what the endpoints were told last (ItemState: the migration that
+    started the webhooks recorded every item visible then). A purge names the pages by the slugs
+    the public knew (never a hidden item's new one)."""
+    state = ItemState.objects.filter(type=change.type, object_id=change.id).first()
+    if state is None:
+        # Unknown: new since the webhooks started, or (a tombstone: change logs only write those
+        # for items once visible) there before them.
+        state = ItemState(
+            type=change.type, object_id=change.id, visible=change.change != ChangeLog.Change.UPSERT
+        )
     upsert = change.change == ChangeLog.Change.UPSERT
     if upsert:
         what = "updated" if state.visible else "published"
     else:
         if not state.visible:
             return  # told nothing of it yet: nothing to take back
-        exists = _model(model).objects.filter(pk=change.id).exists()
+        exists = _model(MODEL_OF[change.type]).objects.filter(pk=change.id).exists()
         what = "unpublished" if exists else "deleted"
-    state.visible = upsert
-    state.save(update_fields=["visible"])
+    told_slugs = {slug for slug in (state.slug, change.slug) if slug}
+    state.visible, state.slug = upsert, change.slug
+    state.save()
     context = {"request": None, ABSOLUTE_PREFIX: settings.PUBLIC_BASE_URL}
     data = orjson.loads(orjson.dumps(ChangeSerializer(context=context).to_representation(change)))
     new_event(f"{change.type}.{what}", data, at=change.at)
-    item = _model(model).objects.filter(pk=change.id).first()
+    new_event("cache.purge", content_purge(change, told_slugs), at=change.at)
+
+
+def content_purge(change, slugs: set[str]) -> dict:
+    """What readers may have cached of an article or video: its keys, its pages under every slug
+    the public knew, the lists and the pages of its section and topics."""
+    kind = change.type
+    item = _model(MODEL_OF[kind]).objects.filter(pk=change.id).first()
+    keys = sorted(keys_changed_by(item)) if item is not None else sorted({f"{kind}-{change.id}", f"{kind}s"})
+    api, frontend = [], []
+    for slug in sorted(slugs):
+        api.append(_api_url(f"{kind}-detail", slug=slug))
+        frontend.append(_frontend_path(kind, slug, change.id))
+    api.append(_api_url(f"{kind}-list"))
     if item is not None:
-        new_event("cache.purge", purge_data(item, kind=change.type), at=change.at)
-    else:
-        keys = sorted({f"{change.type}-{change.id}", f"{change.type}s"})
-        urls = {"api": [_api_url(f"{change.type}-list")], "frontend": [frontend_url(None)]}
-        new_event("cache.purge", {"keys": keys, "urls": urls}, at=change.at)
+        for holder, name in ((item.section, "section"), *((topic, "topic") for topic in item.topics.all())):
+            if holder is not None and (name != "topic" or holder.is_active):
+                api.append(_api_url(f"{name}-detail", slug=holder.slug))
+                frontend.append(frontend_url(holder))
+    frontend.append(frontend_url(None))
+    return {
+        "keys": keys,
+        "urls": {"api": list(dict.fromkeys(api)), "frontend": list(dict.fromkeys(frontend))},
+    }
+
+
+def _frontend_path(kind: str, slug: str, pk: int) -> str:
+    """The reader's page of an article or video with `slug` (which may be an old one)."""
+    template = getattr(settings, {"article": "FRONTEND_ARTICLE_PATH", "video": "FRONTEND_VIDEO_PATH"}[kind])
+    return settings.FRONTEND_BASE_URL.rstrip("/") + template.format(slug=quote(slug), id=pk)
 
 
 def _model(label: str):
     from django.apps import apps
 
     return apps.get_model(label)
-
-
-def _was_there(label: str, pk: int, started_at: datetime) -> bool:
-    """With no state on record: whether the item was visible when the webhooks started (then its
-    next upsert is an update), judged by when it was first published."""
-    first = _model(label).objects.filter(pk=pk).values_list("first_published_at", flat=True).first()
-    return first is not None and first < started_at
 
 
 # --- Taxonomy and editions: from their saves -------------------------------------------------------
@@ -197,6 +222,8 @@ def taxonomy_event(label: str, pk: int, what: str) -> None:
     instance = model.objects.filter(pk=pk).first()
     if instance is None:
         return  # deleted since: its deletion is told
+    if model is Topic and not instance.is_active and what != "deleted":
+        return  # hidden since: what it was meanwhile is not told (its hiding is)
     item = None if what == "deleted" else _public_shape(serializer, instance)
     with transaction.atomic():
         new_event(f"{kind}.{what}", {"type": kind, "id": pk, "slug": instance.slug, "item": item})
@@ -244,9 +271,14 @@ def _edition_saved(sender, instance, **kwargs):
         "sent_at": iso(instance.sent_at) if instance.sent_at else None,
         "url": _api_url("newsletter-edition-detail", slug=instance.newsletter.slug, id=instance.pk),
     }
+    archive = _api_url("newsletter-edition-list", slug=instance.newsletter.slug)
+    purge = {
+        "keys": sorted(keys_changed_by(instance)),
+        "urls": {"api": [data["url"], archive], "frontend": []},
+    }
     from .tasks import emit_event
 
-    transaction.on_commit(lambda: emit_event.enqueue([["edition.sent", data]]))
+    transaction.on_commit(lambda: emit_event.enqueue([["edition.sent", data], ["cache.purge", purge]]))
 
 
 # --- Wiring ---------------------------------------------------------------------------------------

@@ -15,6 +15,10 @@ def new_secret() -> str:
     return "whsec_" + b64encode(secrets.token_bytes(24)).decode()
 
 
+class RotationUnderWay(Exception):
+    """The old secret of the last rotation still signs: a second one would drop it."""
+
+
 class Endpoint(models.Model):
     """A URL that receives signed events. The secret is shown once; a rotation keeps the old one
     valid for WEBHOOK_SECRET_OVERLAP_HOURS, and deliveries are signed with both meanwhile."""
@@ -65,8 +69,20 @@ class Endpoint(models.Model):
             return [self.secret, self.previous_secret]
         return [self.secret]
 
+    def rotating_until(self, now=None):
+        """While an earlier rotation's old secret still signs: its end; else None."""
+        now = now or timezone.now()
+        return (
+            self.previous_secret_until
+            if self.previous_secret_until and self.previous_secret_until > now
+            else None
+        )
+
     def rotate_secret(self) -> str:
-        """A new secret; the old one signs too for WEBHOOK_SECRET_OVERLAP_HOURS. Returns the new one."""
+        """A new secret; the old one signs too for WEBHOOK_SECRET_OVERLAP_HOURS. Returns the new one.
+        Not while an earlier rotation is under way (RotationUnderWay): receivers still use its old one."""
+        if self.rotating_until() is not None:
+            raise RotationUnderWay(self.previous_secret_until)
         self.previous_secret = self.secret
         self.previous_secret_until = timezone.now() + timedelta(hours=settings.WEBHOOK_SECRET_OVERLAP_HOURS)
         self.secret = new_secret()
@@ -97,6 +113,7 @@ class Delivery(models.Model):
         PENDING = "pending", "Pending"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed (no retries left)"
+        SKIPPED = "skipped", "Not sent: the item is no longer public"
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
@@ -159,6 +176,7 @@ class ItemState(models.Model):
     type = models.CharField(max_length=20)
     object_id = models.PositiveBigIntegerField()
     visible = models.BooleanField()
+    slug = models.CharField(max_length=200, blank=True, help_text="The slug the public last saw.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["type", "object_id"], name="one_state_per_item")]

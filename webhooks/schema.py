@@ -71,27 +71,38 @@ EDITION = {
         "url": {"type": "string", "format": "uri", "description": "The edition in the public archive."},
     },
 }
-EXAMPLES = {
-    "content": {
-        "change": "upsert",
-        "type": "article",
+
+
+def _content_example(kind: str, live: bool) -> dict:
+    slug = "troops-cross-border" if kind == "article" else "carrier-jets-land"
+    title = "Troops cross the border" if kind == "article" else "Carrier jets land"
+    return {
+        "change": "upsert" if live else "delete",
+        "type": kind,
         "id": 12,
-        "slug": "troops-cross-border",
+        "slug": slug,
         "at": "2026-12-07T08:00:00Z",
-        "url": "https://api.example.com/api/v1/articles/troops-cross-border/",
+        "url": f"https://api.example.com/api/v1/{kind}s/{slug}/" if live else None,
         "item": {
-            "type": "article",
+            "type": kind,
             "id": 12,
-            "slug": "troops-cross-border",
-            "title": "Troops cross the border",
-        },
-    },
-    "taxonomy": {
-        "type": "topic",
-        "id": 3,
-        "slug": "kursk",
-        "item": {"id": 3, "name": "Kursk", "slug": "kursk"},
-    },
+            "slug": slug,
+            "title": title,
+            "summary": "A first wave moved at dawn.",
+            "thumbnail": None,
+            "published_at": "2026-12-07T08:00:00Z",
+        }
+        if live
+        else None,
+    }
+
+
+TAXONOMY_EXAMPLES = {
+    "topic": {"id": 3, "name": "Kursk", "slug": "kursk", "description": "", "parent": None},
+    "section": {"id": 1, "name": "News", "slug": "news", "description": "", "position": 0},
+    "author": {"id": 7, "name": "Jane Doe", "slug": "jane-doe", "role": "Defence correspondent", "bio": ""},
+}
+EXAMPLES = {
     "edition": {
         "type": "edition",
         "id": 5,
@@ -113,12 +124,20 @@ EXAMPLES = {
 def _data_shape(event_type: str) -> tuple[dict, dict]:
     kind, _, what = event_type.partition(".")
     if kind in ("article", "video"):
-        return {"$ref": "#/components/schemas/Change"}, EXAMPLES["content"]
+        return {"$ref": "#/components/schemas/Change"}, _content_example(
+            kind, what in ("published", "updated")
+        )
     if kind == "edition":
         return EDITION, EXAMPLES["edition"]
     if kind == "cache":
         return PURGE, EXAMPLES["purge"]
-    return ITEM, EXAMPLES["taxonomy"]
+    item = None if what == "deleted" else TAXONOMY_EXAMPLES[kind]
+    return ITEM, {
+        "type": kind,
+        "id": TAXONOMY_EXAMPLES[kind]["id"],
+        "slug": TAXONOMY_EXAMPLES[kind]["slug"],
+        "item": item,
+    }
 
 
 DESCRIPTIONS = {

@@ -27,6 +27,13 @@ def emit_event(events: list) -> None:
 
 
 @task()
+def replay_events(event_ids: list) -> None:
+    from .admin import replay
+
+    replay(event_ids)
+
+
+@task()
 def deliver_due() -> None:
     """Queue a send of each delivery that is due: one task each, so that a slow receiver holds up
     only its own."""
