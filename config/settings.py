@@ -161,6 +161,10 @@ INSTALLED_APPS = [
     "cms",
 ]
 
+# Admin messages are kept in the session, never in a cookie: some carry a secret shown once (an
+# API key's, a webhook endpoint's), and a cookie is only signed, not encrypted.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 MIDDLEWARE = [
     "cms.guard.RequestGuardMiddleware",  # first: control characters in a URL are refused unread
     "django.middleware.security.SecurityMiddleware",
