@@ -22,9 +22,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 serve: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_seeds
-	@# The task worker (newsletter emails, printed here by the console email backend) runs beside
-	@# the server and stops with it.
-	export DEBUG=$${DEBUG:-1} PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}; \
+	@# The task worker (newsletter emails, printed here by the console email backend; webhooks)
+	@# runs beside the server and stops with it. Webhook endpoints may be local here.
+	export DEBUG=$${DEBUG:-1} PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
+	  WEBHOOK_ALLOW_PRIVATE_TARGETS=$${WEBHOOK_ALLOW_PRIVATE_TARGETS:-1}; \
 	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
