@@ -289,14 +289,12 @@ def test_no_redirect_is_followed_and_a_slow_receiver_is_cut_off(endpoint, receiv
         redirected = sending.send(endpoint, "msg_1", b"{}")
         receiver.statuses, receiver.location, receiver.delay = [204], None, 3
         settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
-        began = time.monotonic()
         slow = sending.send(endpoint, "msg_2", b"{}")
-        took = time.monotonic() - began
     finally:
         other.close()
 
     assert redirected.status_code == 307 and not redirected.succeeded and other.received == []
-    assert slow.status_code is None and "No answer within" in slow.error and took < 2
+    assert slow.status_code is None and "No answer within" in slow.error  # not its 204, 3 s later
 
 
 def test_publishing_leaves_the_fan_out_to_the_worker(
@@ -441,14 +439,12 @@ def test_a_hanging_receiver_holds_up_only_one_send_per_retry(endpoint, receiver,
     settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
     receiver.delay = 1
 
-    began = time.monotonic()
     committed(lambda: [live_article(slug=f"story-{number}") for number in range(3)])
-    took = time.monotonic() - began
 
     sent = Delivery.objects.filter(attempts=1).count()
     pending = Delivery.objects.filter(status=Delivery.Status.PENDING)
     assert sent == 1 and pending.count() == Delivery.objects.count()  # the rest wait for its retry
-    assert len({delivery.next_attempt_at for delivery in pending}) == 1 and took < 3
+    assert len({delivery.next_attempt_at for delivery in pending}) == 1
 
 
 def test_an_unpublished_and_renamed_article_s_purge_names_the_public_slug_only(endpoint, receiver, committed):
