@@ -18,11 +18,16 @@ PATH_SETTINGS = {
 def frontend_url(obj: Model | None = None) -> str:
     """Absolute URL of the reader's page for an article, video, section or topic; of the home
     page for None."""
-    base = settings.FRONTEND_BASE_URL.rstrip("/")
     if obj is None:
-        return f"{base}/"
-    template = getattr(settings, PATH_SETTINGS[obj._meta.label_lower])
-    return base + template.format(slug=quote(obj.slug), id=obj.pk)
+        return settings.FRONTEND_BASE_URL.rstrip("/") + "/"
+    return frontend_page(obj._meta.label_lower, slug=obj.slug, pk=obj.pk)
+
+
+def frontend_page(label: str, *, slug: str, pk) -> str:
+    """Absolute URL of the reader's page of the `label` item with this slug and id (the slug may be
+    one it had before: where readers knew it)."""
+    template = getattr(settings, PATH_SETTINGS[label])
+    return settings.FRONTEND_BASE_URL.rstrip("/") + template.format(slug=quote(slug), id=pk)
 
 
 def frontend_host() -> str:

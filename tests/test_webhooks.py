@@ -553,3 +553,18 @@ def test_an_endpoint_on_a_private_address_is_refused_when_saved(desk_editor, set
         response = manager.post("/api/v1/webhooks/endpoints/", {"url": url}, format="json")
         assert response.status_code == 400, url
     assert not Endpoint.objects.exists()
+
+
+def test_an_endpoint_switched_on_again_forgets_why_it_was_switched_off(desk_editor):
+    endpoint = Endpoint.objects.create(
+        url="https://example.com/hooks", is_active=False, disabled_reason="Failing."
+    )
+    manager = manager_key(desk_editor)
+    url = f"/api/v1/webhooks/endpoints/{endpoint.pk}/"
+
+    switched_on = manager.patch(
+        url, {"is_active": True}, format="json", HTTP_IF_MATCH=manager.get(url)["ETag"]
+    )
+
+    assert switched_on.status_code == 200 and switched_on.json()["disabled_reason"] == ""
+    assert switched_on.json()["failing_since"] is None

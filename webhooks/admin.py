@@ -1,19 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .delivery import RefusedTarget, check_url
 from .events import EVENT_TYPES
 from .models import Attempt, Delivery, Endpoint, Event, RotationUnderWay
-
-
-def validate_target(url: str) -> None:
-    try:
-        check_url(url)
-    except RefusedTarget as error:
-        raise ValidationError(str(error)) from None
 
 
 class EndpointForm(forms.ModelForm):
@@ -30,11 +21,6 @@ class EndpointForm(forms.ModelForm):
     class Meta:
         model = Endpoint
         fields = ["url", "description", "events", "is_active"]
-
-    def clean_url(self):
-        url = self.cleaned_data["url"]
-        validate_target(url)
-        return url
 
 
 class AttemptInline(admin.TabularInline):
@@ -89,8 +75,6 @@ class EndpointAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.owner = request.user
-        if obj.is_active and "is_active" in form.changed_data:
-            obj.disabled_reason, obj.failing_since = "", None
         super().save_model(request, obj, form, change)
         if not change:
             self.message_user(

@@ -14,7 +14,6 @@ from editorial.write_api import IF_MATCH, WritesMixin, documented_writes
 from editorial.write_serializers import WriteSerializer
 from partners.scopes import Scope
 
-from .delivery import RefusedTarget, check_url
 from .events import EVENT_TYPES
 from .models import Endpoint, RotationUnderWay
 
@@ -43,18 +42,6 @@ class EndpointSerializer(WriteSerializer):
             "created_at",
         ]
         read_only_fields = ["disabled_reason", "failing_since", "created_at"]
-
-    def validate_url(self, url):
-        try:
-            check_url(url)
-        except RefusedTarget as error:
-            raise serializers.ValidationError(str(error)) from None
-        return url
-
-    def update(self, instance, validated_data):
-        if validated_data.get("is_active") and not instance.is_active:
-            instance.disabled_reason, instance.failing_since = "", None  # switched on again
-        return super().update(instance, validated_data)
 
 
 class SecretSerializer(serializers.Serializer):

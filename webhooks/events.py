@@ -14,7 +14,6 @@
 
 import uuid
 from datetime import datetime
-from urllib.parse import quote
 
 import orjson
 from django.conf import settings
@@ -26,7 +25,7 @@ from django.utils import timezone
 from articles.models import Author
 from articles.serializers import AuthorSerializer
 from cms.caching import keys_changed_by
-from cms.frontend import frontend_url
+from cms.frontend import frontend_page, frontend_url
 from cms.representation import ABSOLUTE_PREFIX, iso
 from editorial.changes import Position, position_since, read_changes, with_cards
 from editorial.models import ChangeLog
@@ -172,7 +171,7 @@ def content_purge(change, slugs: set[str]) -> dict:
     api, frontend = [], []
     for slug in sorted(slugs):
         api.append(_api_url(f"{kind}-detail", slug=slug))
-        frontend.append(_frontend_path(kind, slug, change.id))
+        frontend.append(frontend_page(MODEL_OF[kind], slug=slug, pk=change.id))
     api.append(_api_url(f"{kind}-list"))
     if item is not None:
         for holder, name in ((item.section, "section"), *((topic, "topic") for topic in item.topics.all())):
@@ -184,12 +183,6 @@ def content_purge(change, slugs: set[str]) -> dict:
         "keys": keys,
         "urls": {"api": list(dict.fromkeys(api)), "frontend": list(dict.fromkeys(frontend))},
     }
-
-
-def _frontend_path(kind: str, slug: str, pk: int) -> str:
-    """The reader's page of an article or video with `slug` (which may be an old one)."""
-    template = getattr(settings, {"article": "FRONTEND_ARTICLE_PATH", "video": "FRONTEND_VIDEO_PATH"}[kind])
-    return settings.FRONTEND_BASE_URL.rstrip("/") + template.format(slug=quote(slug), id=pk)
 
 
 def _model(label: str):

@@ -15,6 +15,18 @@ def new_secret() -> str:
     return "whsec_" + b64encode(secrets.token_bytes(24)).decode()
 
 
+def validate_target(url: str) -> None:
+    """An endpoint URL we may send to (delivery.check_url), as the admin's form and the API check it."""
+    from django.core.exceptions import ValidationError
+
+    from .delivery import RefusedTarget, check_url
+
+    try:
+        check_url(url)
+    except RefusedTarget as error:
+        raise ValidationError(str(error)) from None
+
+
 class RotationUnderWay(Exception):
     """The old secret of the last rotation still signs: a second one would drop it."""
 
@@ -23,7 +35,11 @@ class Endpoint(models.Model):
     """A URL that receives signed events. The secret is shown once; a rotation keeps the old one
     valid for WEBHOOK_SECRET_OVERLAP_HOURS, and deliveries are signed with both meanwhile."""
 
-    url = models.URLField(max_length=500, help_text="Where events are POSTed: https://..., a public address.")
+    url = models.URLField(
+        max_length=500,
+        validators=[validate_target],
+        help_text="Where events are POSTed: https://..., a public address.",
+    )
     description = models.CharField(
         max_length=200, blank=True, help_text="What it is for, e.g. “Next.js revalidation”."
     )
@@ -59,6 +75,13 @@ class Endpoint(models.Model):
 
     def __str__(self):
         return self.description or self.url
+
+    def save(self, *args, **kwargs):
+        if self.is_active and self.disabled_reason:  # switched on again after being switched off
+            self.disabled_reason, self.failing_since = "", None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "disabled_reason", "failing_since"}
+        super().save(*args, **kwargs)
 
     def wants(self, event_type: str) -> bool:
         return self.is_active and (not self.events or event_type in self.events)
