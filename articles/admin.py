@@ -12,6 +12,11 @@ from .models import Article, Author, Image, RelatedContent, SlugRedirect, Video
 from .preview import preview_url
 from .richtext import EDITOR_EXTENSIONS, sanitize_html
 
+RIGHTS_FIELDSET = (
+    "Rights",
+    {"classes": ["collapse"], "fields": ["copyright_holder", "credit_line", "usage_terms"]},
+)
+
 
 class ArticleAdminForm(forms.ModelForm):
     body_html = ProseEditorFormField(
@@ -70,6 +75,7 @@ class ArticleAdmin(ContentAdmin):
         ("Newsletter signup", {"fields": ["newsletter"]}),
         PublishableAdmin.publishing_fieldset,
         ("SEO", {"classes": ["collapse"], "fields": ["seo_title", "seo_description", "canonical_url"]}),
+        RIGHTS_FIELDSET,
     ]
 
     def view_on_site(self, obj):
@@ -97,6 +103,8 @@ class VideoAdmin(ContentAdmin):
         ("Player", {"fields": ["provider", "source_url", "embed_url", "duration", "thumbnail"]}),
         ("Taxonomy", {"fields": ["section", "topics"]}),
         PublishableAdmin.publishing_fieldset,
+        ("SEO", {"classes": ["collapse"], "fields": ["seo_title", "seo_description"]}),
+        RIGHTS_FIELDSET,
     ]
 
     def view_on_site(self, obj):

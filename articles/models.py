@@ -158,6 +158,49 @@ class Image(models.Model):
         return {"x": self.focal_x, "y": self.focal_y}
 
 
+RIGHTS_FIELDS = ("copyright_holder", "credit_line", "usage_terms")
+
+
+class Rights(models.Model):
+    """Who owns an item and what others may do with it: carried by the API, feeds, JSON-LD and
+    ninjs (articles.rights gives the values served, with the publisher's defaults)."""
+
+    copyright_holder = models.CharField(
+        max_length=200, blank=True, help_text="Who holds the copyright. Blank: the publisher (SITE_NAME)."
+    )
+    credit_line = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Credit shown with the item, e.g. “Reuters” for wire copy. Blank: none.",
+    )
+    usage_terms = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="What partners may do with it, e.g. “Editorial use only”. Blank: the publisher's "
+        "default terms (DEFAULT_USAGE_TERMS).",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class SeoFields(models.Model):
+    """What search engines and social cards show, when it should differ from the content's own."""
+
+    seo_title = models.CharField(
+        "SEO title", max_length=70, blank=True, help_text="For search engines; defaults to the title."
+    )
+    seo_description = models.CharField(
+        "SEO description",
+        max_length=160,
+        blank=True,
+        help_text="For search engines and social cards; defaults to the summary.",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class SearchableManager(models.Manager):
     """Leaves the columns only search reads (in SQL) unloaded: they are as long as the body."""
 
@@ -189,7 +232,7 @@ class VideoQuerySet(PublishableQuerySet):
         )
 
 
-class Video(Publishable):
+class Video(Publishable, SeoFields, Rights):
     class Provider(models.TextChoices):
         YOUTUBE = "youtube", "YouTube"
         VIMEO = "vimeo", "Vimeo"
@@ -304,7 +347,7 @@ class ArticleQuerySet(PublishableQuerySet):
         )
 
 
-class Article(Publishable):
+class Article(Publishable, SeoFields, Rights):
     headline = models.CharField(max_length=200, help_text="The main title.")
     slug = models.SlugField(max_length=200, unique=True, help_text="URL name; unique.")
     standfirst = models.CharField(max_length=400, blank=True, help_text="One sentence under the headline.")
@@ -344,15 +387,6 @@ class Article(Publishable):
         related_name="+",
         help_text="The newsletter promoted in the signup block under the article. Blank: the "
         "section's default newsletter. An inactive newsletter is never shown.",
-    )
-    seo_title = models.CharField(
-        "SEO title", max_length=70, blank=True, help_text="For search engines; defaults to the headline."
-    )
-    seo_description = models.CharField(
-        "SEO description",
-        max_length=160,
-        blank=True,
-        help_text="For search engines; defaults to the standfirst.",
     )
     canonical_url = models.URLField(
         max_length=500, blank=True, help_text="Only when the original lives elsewhere (syndicated content)."

@@ -62,7 +62,14 @@ WEBHOOK_SECRET_OVERLAP_HOURS = int(os.environ.get("WEBHOOK_SECRET_OVERLAP_HOURS"
 IMAGE_MAX_UPLOAD_BYTES = int(os.environ.get("IMAGE_MAX_UPLOAD_BYTES") or 20 * 1024 * 1024)
 IMAGE_MAX_DIMENSION = int(os.environ.get("IMAGE_MAX_DIMENSION") or 10_000)  # pixels per side
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS") or 50_000_000)  # width × height: decoding cost
-SITE_NAME = os.environ.get("SITE_NAME") or "Newsroom"  # feeds and the news sitemap's publication name
+SITE_NAME = os.environ.get("SITE_NAME") or "Newsroom"  # the publisher: feeds, sitemaps, JSON-LD, rights
+# The publisher as search engines and partners see it (articles/structured.py, articles/rights.py):
+# its logo (an absolute URL, ideally 600x60 or smaller), the content's language (BCP 47), the
+# terms partners may use content on unless an item says otherwise, its X (Twitter) account.
+PUBLISHER_LOGO_URL = os.environ.get("PUBLISHER_LOGO_URL", "")
+CONTENT_LANGUAGE = os.environ.get("CONTENT_LANGUAGE") or "en-GB"
+DEFAULT_USAGE_TERMS = os.environ.get("DEFAULT_USAGE_TERMS", "")
+TWITTER_SITE = os.environ.get("TWITTER_SITE", "")  # e.g. @newsroom
 # Feeds and sitemaps link to the reader's pages on the frontend (cms/frontend.py builds the URLs).
 FRONTEND_BASE_URL = os.environ.get("FRONTEND_BASE_URL") or "http://localhost:3000"
 FRONTEND_ARTICLE_PATH = os.environ.get("FRONTEND_ARTICLE_PATH") or "/articles/{slug}"
@@ -92,7 +99,7 @@ CACHE_DEBUG_HEADERS = env_bool("CACHE_DEBUG_HEADERS", DEBUG)
 RELEASE = configured_release(
     os.environ.get("RELEASE") or source_release(BASE_DIR),
     [SITE_NAME, FRONTEND_BASE_URL, FRONTEND_ARTICLE_PATH, FRONTEND_VIDEO_PATH, FRONTEND_SECTION_PATH]
-    + [FRONTEND_TOPIC_PATH],
+    + [FRONTEND_TOPIC_PATH, PUBLISHER_LOGO_URL, CONTENT_LANGUAGE, DEFAULT_USAGE_TERMS, TWITTER_SITE],
 )
 # Newsletters (newsletters/). Links in emails are absolute: PUBLIC_BASE_URL is where this API is
 # reachable from a reader's mail client. The confirm and manage links lead to this API's own

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from articles.blocks import referenced_ids
 from articles.images import stored_name, validate_image_upload
-from articles.models import Article, Author, Image, Video
+from articles.models import RIGHTS_FIELDS, Article, Author, Image, Video
 from articles.richtext import BlocksError, editor_html, html_to_blocks, sanitize_html
 from articles.teasers import RenditionSerializer, image_data
 from topics.models import Section, Topic
@@ -245,6 +245,7 @@ class ArticleWriteSerializer(PublishableWriteSerializer):
             "seo_title",
             "seo_description",
             "canonical_url",
+            *RIGHTS_FIELDS,
             *PUBLISHING_FIELDS,
         ]
         read_only_fields = PUBLISHING_FIELDS
@@ -340,6 +341,9 @@ class VideoWriteSerializer(PublishableWriteSerializer):
             "transcript",
             "section",
             "topics",
+            "seo_title",
+            "seo_description",
+            *RIGHTS_FIELDS,
             *PUBLISHING_FIELDS,
         ]
         read_only_fields = PUBLISHING_FIELDS
