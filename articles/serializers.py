@@ -21,10 +21,16 @@ from topics.serializers import (
 from .blocks import HEADING_LEVELS
 from .models import Article, Author, Video
 from .richtext import blocks_to_html
+from .rights import RightsSerializer, rights_data
+from .structured import HeadSerializer, article_head, video_head
 from .teasers import ImageSerializer, TeaserSerializer, image_data, teaser_data
 
 ID_HELP = {"id": {"help_text": "Stable identifier."}}
 EXPANDED = "References (id, slug, name); in full with `?expand={name}`."
+HEAD_HELP = (
+    "What the page's `<head>` needs, ready to use: title, description, canonical URL, robots, the "
+    "share picture, Open Graph and X card tags, and schema.org JSON-LD."
+)
 
 
 def author_ref(author: Author) -> dict:
@@ -147,17 +153,23 @@ class VideoListSerializer(SelectableFieldsMixin, VideoEmbedSerializer):
 
 
 class VideoDetailSerializer(VideoListSerializer):
-    """A video with its transcript."""
+    """A video with its transcript, rights and what its page's `<head>` needs."""
+
+    rights = RightsSerializer(read_only=True, help_text="Who owns it and what others may do with it.")
+    head = HeadSerializer(read_only=True, help_text=HEAD_HELP)
 
     class Meta(VideoListSerializer.Meta):
-        fields = [*VideoListSerializer.Meta.fields, "first_published_at", "transcript"]
+        fields = [*VideoListSerializer.Meta.fields, "first_published_at", "transcript", "rights", "head"]
 
     def represent(self, video):
-        return {
+        data = {
             **super().represent(video),
             "first_published_at": iso(video.first_published_at),
             "transcript": video.transcript,
+            "rights": rights_data(video),
         }
+        data["head"] = video_head(video, data)
+        return data
 
 
 # --- Body blocks: the schema of each block type, as served -----------------------------------
@@ -418,6 +430,8 @@ class ArticleDetailSerializer(ArticleListSerializer):
         many=True, read_only=True, help_text="Teaser cards for related articles and videos, in order."
     )
     seo = SeoSerializer(read_only=True, help_text="Metadata for search engines and social sharing.")
+    rights = RightsSerializer(read_only=True, help_text="Who owns it and what others may do with it.")
+    head = HeadSerializer(read_only=True, help_text=HEAD_HELP)
     newsletter = SignupBlockSerializer(
         read_only=True,
         allow_null=True,
@@ -433,13 +447,15 @@ class ArticleDetailSerializer(ArticleListSerializer):
             "body_html",
             "seo",
             "newsletter",
+            "rights",
+            "head",
         ]
 
     def represent(self, article):
         context = self.context
         body = body_data(article.body, context)
         newsletter = promoted_newsletter(article)
-        return {
+        data = {
             **super().represent(article),
             "lead_video": _lead_video(article, context),
             "related": _related(article, context),
@@ -452,7 +468,10 @@ class ArticleDetailSerializer(ArticleListSerializer):
                 "canonical_url": article.canonical_url or None,
             },
             "newsletter": signup_block_data(newsletter, context) if newsletter is not None else None,
+            "rights": rights_data(article),
         }
+        data["head"] = article_head(article, data)
+        return data
 
 
 # --- Pages that list content: a section's, a topic's --------------------------------------

@@ -12,11 +12,12 @@ PATH_SETTINGS = {
     "articles.video": "FRONTEND_VIDEO_PATH",
     "topics.section": "FRONTEND_SECTION_PATH",
     "topics.topic": "FRONTEND_TOPIC_PATH",
+    "articles.author": "FRONTEND_AUTHOR_PATH",
 }
 
 
 def frontend_url(obj: Model | None = None) -> str:
-    """Absolute URL of the reader's page for an article, video, section or topic; of the home
+    """Absolute URL of the reader's page for an article, video, section, topic or author; of the home
     page for None."""
     if obj is None:
         return settings.FRONTEND_BASE_URL.rstrip("/") + "/"

@@ -76,6 +76,7 @@ FRONTEND_ARTICLE_PATH = os.environ.get("FRONTEND_ARTICLE_PATH") or "/articles/{s
 FRONTEND_VIDEO_PATH = os.environ.get("FRONTEND_VIDEO_PATH") or "/videos/{slug}"
 FRONTEND_SECTION_PATH = os.environ.get("FRONTEND_SECTION_PATH") or "/sections/{slug}"
 FRONTEND_TOPIC_PATH = os.environ.get("FRONTEND_TOPIC_PATH") or "/topics/{slug}"
+FRONTEND_AUTHOR_PATH = os.environ.get("FRONTEND_AUTHOR_PATH") or "/authors/{slug}"
 RESPONSE_CACHE = env_bool("RESPONSE_CACHE", True)  # server-side cache of public responses; 0: off (bench)
 # HTTP caching of the public API (cms/caching.py). A Redis URL shares the response cache between
 # processes; without one each process keeps its own in memory (fine for one process only).
@@ -99,7 +100,8 @@ CACHE_DEBUG_HEADERS = env_bool("CACHE_DEBUG_HEADERS", DEBUG)
 RELEASE = configured_release(
     os.environ.get("RELEASE") or source_release(BASE_DIR),
     [SITE_NAME, FRONTEND_BASE_URL, FRONTEND_ARTICLE_PATH, FRONTEND_VIDEO_PATH, FRONTEND_SECTION_PATH]
-    + [FRONTEND_TOPIC_PATH, PUBLISHER_LOGO_URL, CONTENT_LANGUAGE, DEFAULT_USAGE_TERMS, TWITTER_SITE],
+    + [FRONTEND_TOPIC_PATH, FRONTEND_AUTHOR_PATH, PUBLISHER_LOGO_URL, CONTENT_LANGUAGE, DEFAULT_USAGE_TERMS]
+    + [TWITTER_SITE],
 )
 # Newsletters (newsletters/). Links in emails are absolute: PUBLIC_BASE_URL is where this API is
 # reachable from a reader's mail client. The confirm and manage links lead to this API's own
