@@ -2,13 +2,14 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django_prose_editor.fields import ProseEditorFormField
 
 from cms.admin import PublishableAdmin, ReadOnlyAdmin
 
-from .models import Article, Author, Image, RelatedContent, SlugRedirect, Video
+from .models import Article, Author, Correction, Image, RelatedContent, SlugRedirect, Video
 from .preview import preview_url
 from .richtext import EDITOR_EXTENSIONS, sanitize_html
 
@@ -51,8 +52,50 @@ class RelatedContentInline(admin.TabularInline):
     extra = 0
 
 
+def _taken_down(entry):
+    if entry.retracted_at is None:
+        url = reverse("admin:articles_correction_change", args=[entry.pk])
+        return format_html('<a href="{}">Take down…</a>', url)
+    return (
+        f"Taken down {entry.retracted_at:%Y-%m-%d %H:%M} by {entry.retracted_by}: {entry.retraction_reason}"
+    )
+
+
 class ContentAdmin(PublishableAdmin):
-    """Articles and videos: publishable, with a Preview button."""
+    """Articles and videos: publishable, with a Preview button and a correction log."""
+
+    correction_fieldset = ("Corrections", {"fields": ["correction_log"]})
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "correction_log"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return [*fieldsets, self.correction_fieldset] if obj is not None else fieldsets
+
+    @admin.display(description="Correction log")
+    def correction_log(self, obj):
+        """The log as readers see it and what was taken down, with a link to append to it: its
+        entries are never edited in the item's form (models.Correction)."""
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f"{entry.at:%Y-%m-%d %H:%M}",
+                    entry.get_kind_display(),
+                    entry.text,
+                    entry.created_by or "",
+                    _taken_down(entry),
+                )
+                for entry in obj.corrections.select_related("created_by", "retracted_by")
+            ),
+        )
+        add = reverse("admin:articles_correction_add") + f"?{obj._meta.model_name}={obj.pk}"
+        table = format_html("<table><tbody>{}</tbody></table>", rows) if rows else "No entries yet."
+        return format_html(
+            '{}<p><a class="addlink" href="{}">Add a correction, clarification or update</a></p>', table, add
+        )
 
     def get_preview_url(self, obj):
         return preview_url(obj)
@@ -170,3 +213,56 @@ class SlugRedirectAdmin(ReadOnlyAdmin):
             return f"{obj.content_type.name} #{obj.object_id} (deleted)"
         url = reverse(f"admin:{target._meta.app_label}_{target._meta.model_name}_change", args=[target.pk])
         return format_html('<a href="{}">{} ({})</a>', url, target, target.slug)
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    """The correction logs. An entry is added from its article's or video's page and never
+    edited: one still shown can be taken down, with a reason, and that is recorded."""
+
+    list_display = ["__str__", "item", "kind", "created_by", "retracted_at"]
+    list_filter = ["kind", ("retracted_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["article", "video", "created_by"]
+    autocomplete_fields = ["article", "video"]
+    shown = ["item", "kind", "text", "at", "created_by", "retracted_at", "retracted_by", "retraction_reason"]
+
+    def get_fields(self, request, obj=None):
+        return ["article", "video", "kind", "text"] if obj is None else self.shown
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [name for name in self.shown if name != "retraction_reason" or obj.retracted_at is not None]
+
+    def get_changeform_initial_data(self, request):
+        return {
+            name: request.GET[name] for name in ("article", "video") if request.GET.get(name, "").isdigit()
+        }
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Of")
+    def item(self, entry):
+        return entry.item
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+            obj.save()
+            return
+        reason = form.cleaned_data.get("retraction_reason", "").strip()
+        if reason and obj.retracted_at is None:
+            Correction.objects.get(pk=obj.pk).retract(by=request.user, reason=reason)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._back_to_item(obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return self._back_to_item(obj) or super().response_change(request, obj)
+
+    def _back_to_item(self, entry):
+        item = entry.item
+        if item is None:
+            return None
+        return HttpResponseRedirect(reverse(f"admin:articles_{item._meta.model_name}_change", args=[item.pk]))

@@ -10,7 +10,7 @@ class ArticlesConfig(AppConfig):
         from cms.roles import create_roles
         from cms.text import clean_on_save
 
-        from . import dependents, redirects
+        from . import corrections, dependents, redirects
         from .images import delete_image_files
 
         # The Reporter and Editor groups exist on every migrated database, fresh ones included.
@@ -23,3 +23,5 @@ class ArticlesConfig(AppConfig):
         clean_on_save(*(self.get_model(name) for name in ("Article", "Video", "Author", "Image")))
         # Old slugs keep answering (redirects to the current one).
         redirects.connect()
+        # A correction added or retracted is a change readers see.
+        corrections.connect()

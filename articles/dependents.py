@@ -1,7 +1,7 @@
 """What a change to this app's models affects (cms.caching.register): their own keys, and the
 responses that leave an item out while it is hidden and show it once it is visible."""
 
-from .models import Article, Author, Image, RelatedContent, Video
+from .models import Article, Author, Correction, Image, RelatedContent, Video
 
 
 def showing_article(article) -> set[str]:
@@ -37,6 +37,10 @@ def register() -> None:
     register(Author, key="author", lists="authors", also={"articles"})  # lists filter by author
     register(Image, key="image", lists="images")
     register(RelatedContent, changes=lambda row: {f"article-{row.article_id}"})
+    register(
+        Correction,
+        changes=lambda row: {f"article-{row.article_id}" if row.article_id else f"video-{row.video_id}"},
+    )
     register_dependents("articles.Article", showing_article)
     register_dependents("articles.Video", showing_video)
     register_dependents("topics.Topic", tagged_with)

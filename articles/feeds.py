@@ -28,6 +28,7 @@ from cms.text import xml_text
 from topics.models import Section, Topic
 
 from .blocks import referenced_ids
+from .corrections import corrections_html
 from .listing import HOST_MARK, kept, latest_public_content, with_host
 from .models import Article, Video
 from .richtext import blocks_to_html
@@ -111,7 +112,7 @@ def _article_items(articles: list[Article]) -> dict[int, tuple[FeedItem, set[str
             url=frontend_url(article),
             title=article.headline,
             summary=article.standfirst,
-            content_html=blocks_to_html(served["body"]),
+            content_html=blocks_to_html(served["body"]) + corrections_html(article.corrections.all()),
             image=_image_url(context, article.hero_image),
             published=article.published_at,
             updated=max(article.published_at, article.updated_at),
@@ -135,7 +136,7 @@ def _video_items(videos: list[Video]) -> dict[int, tuple[FeedItem, set[str]]]:
             url=frontend_url(video),
             title=video.title,
             summary=video.description,
-            content_html=player + description,
+            content_html=player + description + corrections_html(video.corrections.all()),
             image=_image_url(context, video.thumbnail),
             published=video.published_at,
             updated=max(video.published_at, video.updated_at),

@@ -1,12 +1,13 @@
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import BooleanField, Case, F, Prefetch, Q, When
 from django.utils import timezone
 
-from cms.publishing import PUBLISHING_FIELDS, Publishable, PublishableQuerySet, live, live_index
+from cms.publishing import PUBLISHING_FIELDS, Publishable, PublishableQuerySet, Status, live, live_index
 from topics.models import Topic
 
 from .blocks import plain_text
@@ -201,6 +202,11 @@ class SeoFields(models.Model):
         abstract = True
 
 
+def public_corrections() -> Prefetch:
+    """Prefetch of the correction log entries readers see (`item.corrections.all()`), oldest first."""
+    return Prefetch("corrections", queryset=Correction.objects.public())
+
+
 class SearchableManager(models.Manager):
     """Leaves the columns only search reads (in SQL) unloaded: they are as long as the body."""
 
@@ -213,6 +219,10 @@ class VideoQuerySet(PublishableQuerySet):
         return self.select_related("section", "thumbnail").prefetch_related(
             Prefetch("topics", queryset=Topic.objects.active().for_api())
         )
+
+    def for_detail_api(self):
+        """Everything the video page needs: with its correction log."""
+        return self.for_api().prefetch_related(public_corrections())
 
     def for_list_api(self):
         """As for_api(), without the transcript that lists do not show."""
@@ -227,7 +237,7 @@ class VideoQuerySet(PublishableQuerySet):
         """What a feed item needs (articles.feeds), at a fixed number of queries."""
         return (
             self.select_related("thumbnail")
-            .prefetch_related(Prefetch("topics", queryset=Topic.objects.active()))
+            .prefetch_related(Prefetch("topics", queryset=Topic.objects.active()), public_corrections())
             .defer("transcript")
         )
 
@@ -319,7 +329,9 @@ class ArticleQuerySet(PublishableQuerySet):
         """What a feed item needs (articles.feeds): the body blocks, not the editor's HTML."""
         return (
             self.select_related("hero_image")
-            .prefetch_related(Prefetch("topics", queryset=Topic.objects.active()), "authors")
+            .prefetch_related(
+                Prefetch("topics", queryset=Topic.objects.active()), "authors", public_corrections()
+            )
             .defer("body_html")
         )
 
@@ -344,6 +356,7 @@ class ArticleQuerySet(PublishableQuerySet):
             .select_related("newsletter", "section__newsletter")  # the signup block
             .with_lead_video()
             .with_related()
+            .prefetch_related(public_corrections())
         )
 
 
@@ -478,3 +491,127 @@ class SlugRedirect(models.Model):
 
     def __str__(self):
         return self.old_slug
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def public(self):
+        """What readers see: the entries not retracted, oldest first."""
+        return self.filter(retracted_at__isnull=True).order_by("at", "pk")
+
+
+class Correction(models.Model):
+    """One entry of an article's or a video's public correction log. Entries are appended, never
+    edited: the text, kind and time of a saved entry cannot change. Taking one down is itself
+    recorded (who, when, why) and the entry kept; readers then no longer see it. Adding or
+    retracting one is a change readers see (articles.touch: `updated_at`, change sync, purge)."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        CLARIFICATION = "clarification", "Clarification"
+        UPDATE = "update", "Update"
+
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="corrections"
+    )
+    video = models.ForeignKey(
+        Video, null=True, blank=True, on_delete=models.CASCADE, related_name="corrections"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
+    text = models.TextField(
+        max_length=2000,
+        help_text="What readers are told, e.g. “An earlier version of this article gave the wrong date "
+        "for the meeting. It is on Wednesday.”",
+    )
+    at = models.DateTimeField(default=timezone.now, editable=False, help_text="When it was added.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retracted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    retraction_reason = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why it was taken down (kept in the log; readers do not see it).",
+    )
+
+    objects = CorrectionQuerySet.as_manager()
+
+    # The fields an entry is, once saved: they never change.
+    APPENDED = ("article_id", "video_id", "kind", "text", "at", "created_by_id")
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = "correction log entry"
+        verbose_name_plural = "correction log"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(article__isnull=True, video__isnull=False)
+                | Q(article__isnull=False, video__isnull=True),
+                name="correction_exactly_one_item",
+                violation_error_message="A correction belongs to one article or one video.",
+            ),
+            models.CheckConstraint(
+                condition=Q(retracted_at__isnull=True) | ~Q(retraction_reason=""),
+                name="correction_retraction_has_a_reason",
+                violation_error_message="Say why the entry is taken down.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        stored = getattr(self, "_stored", None)
+        if stored is not None:
+            changed = [
+                name for name in self.APPENDED if name in stored and getattr(self, name) != stored[name]
+            ]
+            retraction = ("retracted_at", "retracted_by_id", "retraction_reason")
+            if stored.get("retracted_at") is not None:
+                changed += [name for name in retraction if getattr(self, name) != stored.get(name)]
+            if changed:
+                raise ValueError(
+                    "A correction log entry is never edited: add a new entry, or retract this one."
+                )
+        super().save(*args, **kwargs)
+        self._stored = {field.attname: getattr(self, field.attname) for field in self._meta.concrete_fields}
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        entry = super().from_db(db, field_names, values)
+        entry._stored = dict(zip(field_names, values, strict=True))
+        return entry
+
+    @property
+    def item(self):
+        return self.article or self.video
+
+    def retract(self, *, by, reason: str) -> None:
+        """Take the entry down, on the record."""
+        self.retracted_at, self.retracted_by, self.retraction_reason = timezone.now(), by, reason
+        self.full_clean(exclude=["article", "video", "text", "kind"])
+        self.save(update_fields=["retracted_at", "retracted_by", "retraction_reason"])
+
+
+def touch(item: Article | Video) -> None:
+    """A change readers see that is not in the item's own fields (a correction, a live post): a
+    published item's `updated_at` moves on, and the save purges what shows it and tells partners
+    (change sync, webhooks), as any edit does. The row is locked, so concurrent touches of one
+    item follow each other."""
+    with transaction.atomic():
+        fresh = type(item).objects.select_for_update().get(pk=item.pk)
+        if fresh.status == Status.PUBLISHED:
+            fresh.updated_at = timezone.now()
+        fresh.save(update_fields=["updated_at"])

@@ -19,6 +19,7 @@ from topics.serializers import (
 )
 
 from .blocks import HEADING_LEVELS
+from .corrections import CorrectionSerializer, correction_data
 from .models import Article, Author, Video
 from .richtext import blocks_to_html
 from .rights import RightsSerializer, rights_data
@@ -27,6 +28,7 @@ from .teasers import ImageSerializer, TeaserSerializer, image_data, teaser_data
 
 ID_HELP = {"id": {"help_text": "Stable identifier."}}
 EXPANDED = "References (id, slug, name); in full with `?expand={name}`."
+CORRECTIONS_HELP = "The public correction log, oldest first: corrections, clarifications and updates."
 HEAD_HELP = (
     "What the page's `<head>` needs, ready to use: title, description, canonical URL, robots, the "
     "share picture, Open Graph and X card tags, and schema.org JSON-LD."
@@ -155,17 +157,26 @@ class VideoListSerializer(SelectableFieldsMixin, VideoEmbedSerializer):
 class VideoDetailSerializer(VideoListSerializer):
     """A video with its transcript, rights and what its page's `<head>` needs."""
 
+    corrections = CorrectionSerializer(many=True, read_only=True, help_text=CORRECTIONS_HELP)
     rights = RightsSerializer(read_only=True, help_text="Who owns it and what others may do with it.")
     head = HeadSerializer(read_only=True, help_text=HEAD_HELP)
 
     class Meta(VideoListSerializer.Meta):
-        fields = [*VideoListSerializer.Meta.fields, "first_published_at", "transcript", "rights", "head"]
+        fields = [
+            *VideoListSerializer.Meta.fields,
+            "first_published_at",
+            "transcript",
+            "corrections",
+            "rights",
+            "head",
+        ]
 
     def represent(self, video):
         data = {
             **super().represent(video),
             "first_published_at": iso(video.first_published_at),
             "transcript": video.transcript,
+            "corrections": [correction_data(entry) for entry in video.corrections.all()],
             "rights": rights_data(video),
         }
         data["head"] = video_head(video, data)
@@ -430,6 +441,7 @@ class ArticleDetailSerializer(ArticleListSerializer):
         many=True, read_only=True, help_text="Teaser cards for related articles and videos, in order."
     )
     seo = SeoSerializer(read_only=True, help_text="Metadata for search engines and social sharing.")
+    corrections = CorrectionSerializer(many=True, read_only=True, help_text=CORRECTIONS_HELP)
     rights = RightsSerializer(read_only=True, help_text="Who owns it and what others may do with it.")
     head = HeadSerializer(read_only=True, help_text=HEAD_HELP)
     newsletter = SignupBlockSerializer(
@@ -447,6 +459,7 @@ class ArticleDetailSerializer(ArticleListSerializer):
             "body_html",
             "seo",
             "newsletter",
+            "corrections",
             "rights",
             "head",
         ]
@@ -468,6 +481,7 @@ class ArticleDetailSerializer(ArticleListSerializer):
                 "canonical_url": article.canonical_url or None,
             },
             "newsletter": signup_block_data(newsletter, context) if newsletter is not None else None,
+            "corrections": [correction_data(entry) for entry in article.corrections.all()],
             "rights": rights_data(article),
         }
         data["head"] = article_head(article, data)

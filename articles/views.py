@@ -255,7 +255,7 @@ class VideoViewSet(SurrogateKeyMixin, SlugRedirectMixin, FieldSelectionMixin, vi
 
     def get_queryset(self):
         videos = Video.objects.published()
-        return videos.for_list_api() if self.action == "list" else videos.for_api()
+        return videos.for_list_api() if self.action == "list" else videos.for_detail_api()
 
     def get_serializer_class(self):
         return VideoListSerializer if self.action == "list" else VideoDetailSerializer

@@ -28,6 +28,7 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "articles.author": ["view", "add", "change"],
         # The related-content rows edited inline on a (draft) article.
         "articles.relatedcontent": ALL,
+        "articles.correction": ["view"],
         "topics.section": ["view"],
         "topics.topic": ["view"],
     },
@@ -37,6 +38,8 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "articles.image": ALL,
         "articles.author": ALL,
         "articles.relatedcontent": ALL,
+        # The correction log: appended to, never edited; "change" is retracting an entry.
+        "articles.correction": ["view", "add", "change"],
         "topics.section": ALL,
         "topics.topic": ALL,
         "newsletters.newsletter": ALL,

@@ -357,7 +357,16 @@ def test_article_change_page_renders_every_fieldset_and_the_inline(admin_client)
 
     assert response.status_code == 200
     fieldsets = [fieldset.name for fieldset in response.context["adminform"]]
-    assert fieldsets == [None, "Taxonomy", "Media", "Newsletter signup", "Publishing", "SEO", "Rights"]
+    assert fieldsets == [
+        None,
+        "Taxonomy",
+        "Media",
+        "Newsletter signup",
+        "Publishing",
+        "SEO",
+        "Rights",
+        "Corrections",
+    ]
     assert "related_items-TOTAL_FORMS" in response.text
     assert "First paragraph." in response.text
 

@@ -131,7 +131,7 @@ def test_detail_queries_are_unchanged_on_the_normal_path(api_client, django_asse
     video = VideoFactory(live=True, topics=TopicFactory.create_batch(3))
     rename(video, "renamed")
 
-    with django_assert_num_queries(2):  # video with section and thumbnail, topics: no redirect lookup
+    with django_assert_num_queries(3):  # video, topics, corrections: no redirect lookup
         response = api_client.get("/api/v1/videos/renamed/")
 
     assert response.status_code == 200
