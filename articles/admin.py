@@ -9,6 +9,7 @@ from django_prose_editor.fields import ProseEditorFormField
 
 from cms.admin import PublishableAdmin, ReadOnlyAdmin
 
+from .admin_live import LiveDeskMixin
 from .models import Article, Author, Correction, Image, RelatedContent, SlugRedirect, Video
 from .preview import preview_url
 from .richtext import EDITOR_EXTENSIONS, sanitize_html
@@ -102,7 +103,7 @@ class ContentAdmin(PublishableAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(ContentAdmin):
+class ArticleAdmin(LiveDeskMixin, ContentAdmin):
     form = ArticleAdminForm
     list_display = ["headline", "section", "status", "published_at", "state", "updated_at"]
     list_filter = ["status", "section", "topics", "published_at"]
@@ -117,6 +118,7 @@ class ArticleAdmin(ContentAdmin):
         ("Media", {"fields": ["hero_image", "lead_video"]}),
         ("Newsletter signup", {"fields": ["newsletter"]}),
         PublishableAdmin.publishing_fieldset,
+        ("Live coverage", {"fields": ["live_status", ("coverage_start", "coverage_end"), "live_desk"]}),
         ("SEO", {"classes": ["collapse"], "fields": ["seo_title", "seo_description", "canonical_url"]}),
         RIGHTS_FIELDSET,
     ]

@@ -1,7 +1,7 @@
 """What a change to this app's models affects (cms.caching.register): their own keys, and the
 responses that leave an item out while it is hidden and show it once it is visible."""
 
-from .models import Article, Author, Correction, Image, RelatedContent, Video
+from .models import Article, Author, Correction, Image, LivePost, RelatedContent, Video
 
 
 def showing_article(article) -> set[str]:
@@ -41,6 +41,8 @@ def register() -> None:
         Correction,
         changes=lambda row: {f"article-{row.article_id}" if row.article_id else f"video-{row.video_id}"},
     )
+    # A live post's changes reach its article through articles.models.touch as well.
+    register(LivePost, changes=lambda row: {f"article-{row.article_id}"})
     register_dependents("articles.Article", showing_article)
     register_dependents("articles.Video", showing_video)
     register_dependents("topics.Topic", tagged_with)

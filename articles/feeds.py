@@ -13,6 +13,7 @@ from io import StringIO
 import orjson
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
@@ -29,13 +30,14 @@ from topics.models import Section, Topic
 
 from .blocks import referenced_ids
 from .corrections import corrections_html
+from .embeds import embed_keys, load_body_embeds
 from .listing import HOST_MARK, kept, latest_public_content, with_host
-from .models import Article, Video
+from .models import Article, LivePost, Video
 from .richtext import blocks_to_html
-from .serializers import BodyField, VideoEmbedSerializer
-from .views import embed_keys, load_body_embeds
+from .serializers import BodyField, VideoEmbedSerializer, body_data
 
 FEED_LENGTH = 50  # items per feed, newest first
+FEED_LIVE_POSTS = 10  # a live page's newest posts, above its body
 # RFC 4151 tag URIs need a date on which the authority (the frontend's host name) was ours; any
 # fixed date will do, but it must never change, or every id changes with it.
 TAG_DATE = "2025"
@@ -99,6 +101,7 @@ def _article_items(articles: list[Article]) -> dict[int, tuple[FeedItem, set[str
     embeds = load_body_embeds(articles)
     context = {ABSOLUTE_PREFIX: HOST_MARK, "embeds": embeds}
     bodies = _BodySerializer(articles, many=True, context=context).data
+    updates = _live_updates([article for article in articles if article.live_status])
     made = {}
     for article, served in zip(articles, bodies, strict=True):
         images, videos = referenced_ids([article.body], "image"), referenced_ids([article.body], "video")
@@ -112,7 +115,9 @@ def _article_items(articles: list[Article]) -> dict[int, tuple[FeedItem, set[str
             url=frontend_url(article),
             title=article.headline,
             summary=article.standfirst,
-            content_html=blocks_to_html(served["body"]) + corrections_html(article.corrections.all()),
+            content_html=updates.get(article.pk, "")
+            + blocks_to_html(served["body"])
+            + corrections_html(article.corrections.all()),
             image=_image_url(context, article.hero_image),
             published=article.published_at,
             updated=max(article.published_at, article.updated_at),
@@ -121,6 +126,33 @@ def _article_items(articles: list[Article]) -> dict[int, tuple[FeedItem, set[str
         )
         made[article.pk] = (item, keys_of([article]) | embed_keys(own_embeds))
     return made
+
+
+def _live_updates(live_pages: list[Article]) -> dict[int, str]:
+    """The newest posts of live pages, as HTML above their body: a live page's item changes with
+    every post (a post touches its article: articles.models.touch). Two queries or three, only
+    when the feed holds live pages."""
+    if not live_pages:
+        return {}
+    newest = LivePost.objects.public().select_related("author").order_by("-published_at", "-pk")
+    newest = Prefetch("live_posts", queryset=newest[:FEED_LIVE_POSTS], to_attr="newest_posts")
+    prefetch_related_objects(live_pages, newest)
+    posts = [post for article in live_pages for post in article.newest_posts]
+    context = {ABSOLUTE_PREFIX: HOST_MARK, "embeds": load_body_embeds(posts)}
+    updates = {}
+    for article in live_pages:
+        entries = "".join(
+            f"<li><time>{post.published_at:%H:%M} UTC</time> "
+            + (f"<strong>{escape(post.title)}</strong> " if post.title else "")
+            + blocks_to_html(body_data(post.body, context))
+            + "</li>"
+            for post in article.newest_posts
+        )
+        status = escape(article.get_live_status_display())
+        updates[article.pk] = (
+            f'<section class="live"><h2>{status}: latest updates</h2><ul>{entries}</ul></section>'
+        )
+    return updates
 
 
 def _video_items(videos: list[Video]) -> dict[int, tuple[FeedItem, set[str]]]:

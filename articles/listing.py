@@ -27,6 +27,7 @@ from cms.pagination import MAX_PAGE_DEPTH
 from cms.publishing import PUBLISHING_FIELDS
 from cms.representation import ABSOLUTE_PREFIX
 
+from .embeds import embed_keys, load_body_embeds
 from .models import Article, Video, has_public_lead_video
 from .serializers import ArticleDetailSerializer, ArticleListSerializer
 from .teasers import teaser_data
@@ -355,13 +356,15 @@ def detail(
     renderings = _renderings("article-detail", expand, timed=True)  # its lead video and related items
     stored, token = renderings.get_many([row.pk])
     if row.pk not in stored:
-        from .views import embed_keys, load_body_embeds
-
         article = Article.objects.for_detail_api().get(pk=row.pk)
         embeds = load_body_embeds([article])
         context = {**context, ABSOLUTE_PREFIX: HOST_MARK, "embeds": embeds, "expand": expand, "fields": None}
         data = ArticleDetailSerializer(context=context).represent(article)
-        stored[row.pk] = (orjson.dumps(data).decode(), sorted(keys_of([article]) | embed_keys(embeds)))
+        keys = keys_of([article]) | embed_keys(embeds)
+        if "live_shown" in context:  # a live page's posts (serializers.live_page_data)
+            posts, post_embeds = context["live_shown"]
+            keys |= keys_of(posts) | embed_keys(post_embeds)
+        stored[row.pk] = (orjson.dumps(data).decode(), sorted(keys))
         renderings.set_many(stored, token)
     text, keys = stored[row.pk]
     return chosen(with_host(text, host), fields), list(keys)

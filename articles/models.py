@@ -307,6 +307,12 @@ def has_public_lead_video(now=None) -> Case:
     return Case(When(live(now, "lead_video__"), then=True), default=False, output_field=BooleanField())
 
 
+class LiveStatus(models.TextChoices):
+    UPCOMING = "upcoming", "Upcoming"
+    LIVE = "live", "Live"
+    ENDED = "ended", "Ended"
+
+
 class ArticleQuerySet(PublishableQuerySet):
     def leading_with_video(self, present: bool = True):
         return self.alias(leads_with_video=has_public_lead_video()).filter(leads_with_video=present)
@@ -400,6 +406,26 @@ class Article(Publishable, SeoFields, Rights):
         related_name="+",
         help_text="The newsletter promoted in the signup block under the article. Blank: the "
         "section's default newsletter. An inactive newsletter is never shown.",
+    )
+    live_status = models.CharField(
+        "live coverage",
+        max_length=10,
+        choices=LiveStatus.choices,
+        blank=True,
+        default="",
+        help_text="Makes the article a live page: a stream of timestamped posts under the body. "
+        "Upcoming: announced; live: being covered now; ended: covered, kept as it is.",
+    )
+    coverage_start = models.DateTimeField(
+        null=True, blank=True, help_text="When live coverage starts (or started)."
+    )
+    coverage_end = models.DateTimeField(
+        null=True, blank=True, help_text="When live coverage ends (or ended)."
+    )
+    live_revision = models.PositiveBigIntegerField(
+        default=0,
+        editable=False,
+        help_text="Goes up with every change readers see in the live posts: where `?since=` polling is.",
     )
     canonical_url = models.URLField(
         max_length=500, blank=True, help_text="Only when the original lives elsewhere (syndicated content)."
@@ -605,13 +631,147 @@ class Correction(models.Model):
         self.save(update_fields=["retracted_at", "retracted_by", "retraction_reason"])
 
 
-def touch(item: Article | Video) -> None:
+def touch(item: Article | Video, *, live_posts: bool = False) -> int:
     """A change readers see that is not in the item's own fields (a correction, a live post): a
     published item's `updated_at` moves on, and the save purges what shows it and tells partners
-    (change sync, webhooks), as any edit does. The row is locked, so concurrent touches of one
-    item follow each other."""
+    (change sync, webhooks), as any edit does. With `live_posts`, the article's live revision
+    goes up too; returns it. The row is locked until the transaction commits, so concurrent
+    changes of one item follow each other, and revisions are given out in commit order."""
     with transaction.atomic():
         fresh = type(item).objects.select_for_update().get(pk=item.pk)
+        fields = ["updated_at"]
         if fresh.status == Status.PUBLISHED:
             fresh.updated_at = timezone.now()
-        fresh.save(update_fields=["updated_at"])
+        if live_posts:
+            fresh.live_revision += 1
+            fields.append("live_revision")
+        fresh.save(update_fields=fields)
+        return getattr(fresh, "live_revision", 0)
+
+
+class LivePostQuerySet(models.QuerySet):
+    def public(self):
+        """The posts readers see: published and not deleted."""
+        return self.filter(status=LivePost.Status.PUBLISHED, deleted_at__isnull=True)
+
+    def newest(self, article_id: int, *, before: tuple | None = None):
+        """The article's public posts, newest first; older than `before` (published_at, id)."""
+        posts = self.public().filter(article_id=article_id)
+        if before is not None:
+            at, pk = before
+            posts = posts.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk), published_at__lte=at)
+        return posts.select_related("author").order_by("-published_at", "-pk")
+
+    def changed_since(self, article_id: int, revision: int):
+        """The article's posts changed where readers see it after `revision`, oldest change first:
+        deleted or unpublished ones among them (they were public at some point)."""
+        posts = self.filter(article_id=article_id, revision__gt=revision)
+        return posts.select_related("author").order_by("revision", "pk")
+
+
+class LivePost(models.Model):
+    """One timestamped post of a live page. Written in the same editor, with the same sanitiser,
+    as an article's body. Every change readers see (publishing, an edit of a published post,
+    deleting one) gives it the article's next live revision, so that pollers asking for what
+    changed `?since=` a revision get it, deletions included: a deleted post is kept as a
+    tombstone (`deleted_at`), its content no longer served."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="live_posts")
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="Reporters write drafts; an editor publishes them.",
+    )
+    title = models.CharField(max_length=200, blank=True, help_text="Optional.")
+    body_html = models.TextField("body", blank=True, help_text="Sanitized when saved, as an article's body.")
+    body = models.JSONField("body blocks", default=list, editable=False)
+    body_text = models.TextField(default="", editable=False, help_text="The body as plain text.")
+    author = models.ForeignKey(
+        Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="The byline."
+    )
+    key_event = models.BooleanField(
+        default=False, help_text="A key moment of the story: listed in the page's summary of key events."
+    )
+    pinned = models.BooleanField(
+        default=False, help_text="Shown at the top of the page, above the newest posts."
+    )
+    published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When it was published: the post's time."
+    )
+    edited_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When its published content last changed."
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revision = models.PositiveBigIntegerField(
+        default=0, editable=False, help_text="The article's live revision of its last change readers saw."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LivePostQuerySet.as_manager()
+
+    # What readers see of a published post: a change to one is an edit, shown as such.
+    CONTENT = ("title", "body_html", "author_id", "key_event", "pinned")
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = "live post"
+        permissions = [("publish_livepost", "Can publish live posts")]  # cms/roles.py
+        indexes = [
+            models.Index(fields=["article", "status", "-published_at", "-id"], name="livepost_page_idx"),
+            models.Index(fields=["article", "revision"], name="livepost_revision_idx"),
+        ]
+
+    def __str__(self):
+        return self.title or self.body_text[:60] or f"Post {self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = sanitize_html(self.body_html)
+        self.body = html_to_blocks(self.body_html)
+        self.body_text = plain_text(self.body)
+        stored = getattr(self, "_stored", None)
+        was_public = (
+            stored is not None
+            and stored.get("status") == self.Status.PUBLISHED
+            and stored.get("deleted_at") is None
+        )
+        now = timezone.now()
+        if self.is_public and self.published_at is None:
+            self.published_at = now
+        elif was_public and self.is_public and any(getattr(self, n) != stored.get(n) for n in self.CONTENT):
+            self.edited_at = now
+        with transaction.atomic():
+            if was_public or self.is_public:  # a change readers see
+                self.revision = touch(self.article, live_posts=True)
+            kwargs.pop("update_fields", None)  # what save() sets besides: every field
+            super().save(*args, **kwargs)
+        self._stored = {field.attname: getattr(self, field.attname) for field in self._meta.concrete_fields}
+
+    def delete(self, *args, **kwargs):
+        """Kept as a tombstone, so that pollers learn it is gone."""
+        self.deleted_at = timezone.now()
+        self.save()
+        return 0, {}
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        post = super().from_db(db, field_names, values)
+        post._stored = dict(zip(field_names, values, strict=True))
+        return post
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.deleted_at is None

@@ -26,9 +26,9 @@ from rest_framework.views import APIView
 from cms.exceptions import PROBLEM_CONTENT_TYPE
 from cms.schema import documented_problem
 
+from .embeds import load_body_embeds
 from .models import Article, Video
 from .serializers import ArticleDetailSerializer, VideoDetailSerializer
-from .views import load_body_embeds
 
 SALT = "cms.preview"
 PREVIEWABLE = {"articles.article", "articles.video"}

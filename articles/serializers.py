@@ -3,6 +3,9 @@ their JSON directly in `represent()` / the `*_data()` functions, which is severa
 than field-by-field serialization. tests/test_representation.py checks every response against
 the declared schema, so the two cannot drift apart."""
 
+from base64 import urlsafe_b64encode
+from urllib.parse import urlencode
+
 from django.urls import reverse
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
@@ -20,10 +23,11 @@ from topics.serializers import (
 
 from .blocks import HEADING_LEVELS
 from .corrections import CorrectionSerializer, correction_data
-from .models import Article, Author, Video
+from .embeds import load_body_embeds
+from .models import Article, Author, LivePost, LiveStatus, Video
 from .richtext import blocks_to_html
 from .rights import RightsSerializer, rights_data
-from .structured import HeadSerializer, article_head, video_head
+from .structured import HeadSerializer, article_head, first_words, video_head
 from .teasers import ImageSerializer, TeaserSerializer, image_data, teaser_data
 
 ID_HELP = {"id": {"help_text": "Stable identifier."}}
@@ -266,7 +270,7 @@ BODY_BLOCK_SCHEMA = PolymorphicProxySerializer(
 
 def body_data(blocks: list[dict], context: dict) -> list[dict]:
     """Blocks as stored, with embedded images and videos resolved through `context["embeds"]`
-    (loaded by the view: articles.views.load_body_embeds). An embed that is missing or not
+    (loaded by the view: articles.embeds.load_body_embeds). An embed that is missing or not
     public is left out."""
     embeds = context.get("embeds", {"image": {}, "video": {}})
     served = []
@@ -346,6 +350,142 @@ def promoted_newsletter(article):
         if newsletter is not None and newsletter.is_active:
             return newsletter
     return None
+
+
+# --- Live pages ----------------------------------------------------------------------------
+LIVE_PAGE_SIZE, LIVE_MAX_PAGE_SIZE = 20, 100  # posts per page
+PINNED_SHOWN, KEY_EVENTS_SHOWN = 5, 30
+
+
+class LivePostSerializer(serializers.ModelSerializer):
+    """A post of a live page."""
+
+    body = BodyField(help_text="The post as ordered, typed blocks, as an article's body.")
+    body_html = serializers.CharField(read_only=True, help_text="The same body as sanitized HTML.")
+    text = serializers.CharField(
+        read_only=True, help_text="The body as plain text (notifications, previews)."
+    )
+    author = AuthorRefSerializer(read_only=True, allow_null=True, help_text="The byline; null if none.")
+    edited = serializers.BooleanField(
+        read_only=True, help_text="Whether it was edited after it was published."
+    )
+
+    class Meta:
+        model = LivePost
+        fields = [
+            "id",
+            "title",
+            "body",
+            "body_html",
+            "text",
+            "author",
+            "key_event",
+            "pinned",
+            "published_at",
+            "edited",
+            "edited_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            **ID_HELP,
+            "published_at": {"help_text": "When it was published: the post's time (UTC)."},
+            "edited_at": {"help_text": "When its published content last changed; null if never."},
+            "updated_at": {"help_text": "When it last changed in any way (UTC)."},
+        }
+
+    def to_representation(self, post):
+        return live_post_data(post, self.context)
+
+
+def live_post_data(post: LivePost, context: dict) -> dict:
+    body = body_data(post.body, context)
+    return {
+        "id": post.pk,
+        "title": post.title,
+        "body": body,
+        "body_html": blocks_to_html(body),
+        "text": post.body_text,
+        "author": author_ref(post.author) if post.author is not None else None,
+        "key_event": post.key_event,
+        "pinned": post.pinned,
+        "published_at": iso(post.published_at),
+        "edited": post.edited_at is not None,
+        "edited_at": iso(post.edited_at),
+        "updated_at": iso(post.updated_at),
+    }
+
+
+class KeyEventSerializer(serializers.Serializer):
+    """A key event of a live page, for its summary: link to `#post-{id}`."""
+
+    id = serializers.IntegerField(help_text="The post's id.")
+    title = serializers.CharField(help_text="The post's title, else the start of its text.")
+    published_at = serializers.DateTimeField(help_text="The post's time (UTC).")
+
+
+class LivePageSerializer(serializers.Serializer):
+    """A live page's coverage: its state and first page of posts, and where to poll for more."""
+
+    status = serializers.ChoiceField(choices=LiveStatus.choices, help_text="upcoming, live or ended.")
+    coverage_start = serializers.DateTimeField(allow_null=True, help_text="When coverage starts or started.")
+    coverage_end = serializers.DateTimeField(allow_null=True, help_text="When coverage ends or ended.")
+    pinned = LivePostSerializer(many=True, help_text="Pinned posts, newest first: shown above the stream.")
+    key_events = KeyEventSerializer(many=True, help_text="The key events, newest first.")
+    posts = LivePostSerializer(many=True, help_text="The newest posts, newest first (pinned ones included).")
+    next = serializers.URLField(
+        allow_null=True, help_text="The page of older posts; null when there are none."
+    )
+    since = serializers.CharField(help_text="Where this stands in the stream: poll with `?since=` it.")
+    poll = serializers.URLField(help_text="The URL to poll for what changed after this (`posts/?since=`).")
+
+
+def live_posts_url(context: dict, slug: str, **params) -> str:
+    path = reverse("article-live-posts", kwargs={"slug": slug})
+    return absolute(context, path + (f"?{urlencode(params)}" if params else ""))
+
+
+def older_cursor(post: LivePost) -> str:
+    """Where the page after `post` starts: its time and id, as an opaque token."""
+    return urlsafe_b64encode(f"{post.published_at.isoformat()}|{post.pk}".encode()).decode()
+
+
+def live_page_data(article: Article, context: dict) -> dict | None:
+    """The `live` object of a live page's detail (None for any other article): four queries.
+    The posts and the images and videos they embed are noted in `context["live_shown"]`, so that
+    the detail names them (articles.listing.detail)."""
+    if not article.live_status:
+        return None
+    newest = list(LivePost.objects.newest(article.pk)[: LIVE_PAGE_SIZE + 1])
+    posts, more = newest[:LIVE_PAGE_SIZE], len(newest) > LIVE_PAGE_SIZE
+    pinned = list(LivePost.objects.newest(article.pk).filter(pinned=True)[:PINNED_SHOWN])
+    key_events = (
+        LivePost.objects.public()
+        .filter(article_id=article.pk, key_event=True)
+        .order_by("-published_at", "-pk")
+        .only("pk", "title", "body_text", "published_at")[:KEY_EVENTS_SHOWN]
+    )
+    embeds = load_body_embeds([*posts, *pinned])
+    context["live_shown"] = ([*posts, *pinned], embeds)
+    context = {**context, "embeds": embeds}
+    revision = str(article.live_revision)
+    return {
+        "status": article.live_status,
+        "coverage_start": iso(article.coverage_start),
+        "coverage_end": iso(article.coverage_end),
+        "pinned": [live_post_data(post, context) for post in pinned],
+        "key_events": [
+            {
+                "id": post.pk,
+                "title": post.title or first_words(post.body_text),
+                "published_at": iso(post.published_at),
+            }
+            for post in key_events
+        ],
+        "posts": [live_post_data(post, context) for post in posts],
+        "next": live_posts_url(context, article.slug, cursor=older_cursor(posts[-1])) if more else None,
+        "since": revision,
+        "poll": live_posts_url(context, article.slug, since=revision),
+    }
 
 
 # --- Articles --------------------------------------------------------------------------------
@@ -441,6 +581,12 @@ class ArticleDetailSerializer(ArticleListSerializer):
         many=True, read_only=True, help_text="Teaser cards for related articles and videos, in order."
     )
     seo = SeoSerializer(read_only=True, help_text="Metadata for search engines and social sharing.")
+    live = LivePageSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="For a live page: its coverage and newest posts, and where to poll for more; "
+        "null otherwise.",
+    )
     corrections = CorrectionSerializer(many=True, read_only=True, help_text=CORRECTIONS_HELP)
     rights = RightsSerializer(read_only=True, help_text="Who owns it and what others may do with it.")
     head = HeadSerializer(read_only=True, help_text=HEAD_HELP)
@@ -459,6 +605,7 @@ class ArticleDetailSerializer(ArticleListSerializer):
             "body_html",
             "seo",
             "newsletter",
+            "live",
             "corrections",
             "rights",
             "head",
@@ -481,6 +628,7 @@ class ArticleDetailSerializer(ArticleListSerializer):
                 "canonical_url": article.canonical_url or None,
             },
             "newsletter": signup_block_data(newsletter, context) if newsletter is not None else None,
+            "live": live_page_data(article, context),
             "corrections": [correction_data(entry) for entry in article.corrections.all()],
             "rights": rights_data(article),
         }

@@ -294,7 +294,7 @@ def live_blog(live: dict, page: str) -> dict:
             "@type": "BlogPosting",
             "@id": f"{page}#post-{post['id']}",
             "url": f"{page}#post-{post['id']}",
-            "headline": post["title"] or _first_words(post["text"]),
+            "headline": post["title"] or first_words(post["text"]),
             "articleBody": post["text"],
             "datePublished": post["published_at"],
             "dateModified": post["updated_at"],
@@ -305,7 +305,7 @@ def live_blog(live: dict, page: str) -> dict:
     return found
 
 
-def _first_words(text: str, limit: int = 110) -> str:
+def first_words(text: str, limit: int = 110) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + "…"

@@ -19,9 +19,9 @@ from topics.models import Section, Topic
 from topics.serializers import SectionSerializer, TopicSerializer
 
 from . import listing, search
-from .blocks import referenced_ids
+from .embeds import embed_keys, load_body_embeds
 from .filters import ArticleFilter, SearchFilter, VideoFilter
-from .models import Article, Author, Image, Video, has_public_lead_video
+from .models import Article, Author, Video, has_public_lead_video
 from .redirects import SlugRedirectMixin
 from .serializers import (
     ArticleDetailSerializer,
@@ -51,26 +51,6 @@ SCOPED = {
     ),
 }
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
-
-
-def load_body_embeds(articles) -> dict[str, dict]:
-    """The images and publicly visible videos embedded in the articles' bodies, by id: two queries
-    at most, however many blocks there are."""
-    bodies = [article.body for article in articles]
-    image_ids, video_ids = referenced_ids(bodies, "image"), referenced_ids(bodies, "video")
-    videos = Video.objects.published().select_related("thumbnail").in_bulk(video_ids) if video_ids else {}
-    return {
-        "image": Image.objects.in_bulk(image_ids) if image_ids else {},
-        "video": videos,
-        "hidden": set(video_ids) - set(videos),
-    }
-
-
-def embed_keys(embeds: dict) -> set[str]:
-    """The surrogate keys of what bodies embed: the images and videos shown, and `videos` when a
-    video is left out while hidden, so that publishing it shows it without its id being named."""
-    keys = {f"image-{pk}" for pk in embeds["image"]} | {f"video-{pk}" for pk in embeds["video"]}
-    return keys | {"videos"} if embeds["hidden"] else keys
 
 
 class _Unknown(Exception):

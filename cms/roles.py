@@ -29,6 +29,8 @@ ROLES: dict[str, dict[str, list[str]]] = {
         # The related-content rows edited inline on a (draft) article.
         "articles.relatedcontent": ALL,
         "articles.correction": ["view"],
+        # Live posts: reporters draft them and change their drafts; editors publish and delete.
+        "articles.livepost": ["view", "add", "change"],
         "topics.section": ["view"],
         "topics.topic": ["view"],
     },
@@ -40,6 +42,7 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "articles.relatedcontent": ALL,
         # The correction log: appended to, never edited; "change" is retracting an entry.
         "articles.correction": ["view", "add", "change"],
+        "articles.livepost": [*ALL, "publish"],
         "topics.section": ALL,
         "topics.topic": ALL,
         "newsletters.newsletter": ALL,

@@ -157,7 +157,11 @@ class AutoSchema(openapi.AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if self.method == "GET":
-            if self._is_list_view() or self.get_filter_backends():
+            if (
+                self._is_list_view()
+                or self.get_filter_backends()
+                or getattr(self.view, "query_parameters", ())
+            ):
                 responses.setdefault("400", self._problem(INVALID_QUERY, "400", direction))
             responses.setdefault("404", self._problem(NOT_FOUND, "404", direction))
         if self.view.get_authenticators():  # credentials: a bad one is a 401, one not allowed a 403

@@ -339,6 +339,7 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "cms.publishing.Status",
         "SubscriptionStatusEnum": "newsletters.models.Subscription.Status",
         "EditionStatusEnum": "newsletters.models.Edition.Status",
+        "LiveStatusEnum": "articles.models.LiveStatus",
         "ContentTypeEnum": ["article", "video"],  # teasers, search results, change sync
     },
 }

@@ -6,6 +6,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
 
 from articles.feeds import AtomFeed, RssFeed, json_feed
+from articles.live import LivePostsView
 from articles.models import Article, Video
 from articles.preview import PreviewView
 from articles.sitemaps import news_sitemap, sitemap_index, sitemap_section
@@ -46,6 +47,7 @@ urlpatterns = [
     path("api/health/", health, name="health"),
     path("api/ready/", ready, name="ready"),
     path("api/v1/", api_index, name="api-root"),
+    path("api/v1/articles/<slug:slug>/posts/", LivePostsView.as_view(), name="article-live-posts"),
     path("api/v1/", include(router.urls)),
     path("api/v1/preview/<str:token>/", PreviewView.as_view(), name="preview"),
     path("api/v1/drafts/articles/<slug:slug>/", DraftView.as_view(model=Article), name="draft-article"),

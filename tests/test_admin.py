@@ -363,6 +363,7 @@ def test_article_change_page_renders_every_fieldset_and_the_inline(admin_client)
         "Media",
         "Newsletter signup",
         "Publishing",
+        "Live coverage",
         "SEO",
         "Rights",
         "Corrections",

@@ -5,6 +5,8 @@ import pytest
 from openapi_schema_validator import OAS31Validator
 from rest_framework.test import APIClient
 
+from articles.models import Correction, LivePost
+
 from .factories import (
     ArticleFactory,
     AuthorFactory,
@@ -49,6 +51,23 @@ def content():
         article=article, target_article=ArticleFactory(live=True, hero_image=ImageFactory())
     )
     NewsletterFactory(slug="daily")
+    # A live page, with a post of every kind of part, and a correction: every shape is checked.
+    article.live_status, article.coverage_start = "live", article.published_at
+    article.save()
+    LivePost.objects.create(
+        article=article,
+        status=LivePost.Status.PUBLISHED,
+        title="Key moment",
+        author=author,
+        key_event=True,
+        pinned=True,
+        body_html="<p>Posted <strong>now</strong>.</p>"
+        f'<figure data-embed="image" data-id="{article.hero_image_id}"></figure>',
+    )
+    LivePost.objects.create(article=article, status=LivePost.Status.PUBLISHED, body_html="<p>Untitled.</p>")
+    Correction.objects.create(article=article, text="A date was wrong.")
+    Correction.objects.create(video=video, kind="clarification", text="Filmed on Monday.")
+    article.refresh_from_db()
     return article
 
 
@@ -222,6 +241,7 @@ def test_every_get_operation_answers_exactly_its_schema(api_client, schema, cont
     subscription = SubscriptionFactory(newsletter=edition.newsletter, confirmed=True)
     values = {
         "/api/v1/articles/{slug}/": {"slug": "story"},
+        "/api/v1/articles/{slug}/posts/": {"slug": "story"},
         "/api/v1/videos/{slug}/": {"slug": "clip"},
         "/api/v1/topics/{slug}/": {"slug": "kursk"},
         "/api/v1/sections/{slug}/": {"slug": "news"},

@@ -1,0 +1,165 @@
+"""The posts of a live page: `GET /api/v1/articles/{slug}/posts/`, newest first, older pages by
+`?cursor=`, and what changed `?since=` a revision, for polling.
+
+Every change readers see in the posts (models.LivePost.save) gives the article a new live
+revision and purges its key: a poll of `?since=<the newest revision>` is then one cached answer
+(a 304 to a client that sends its ETag), the same for every reader, that a CDN can hold until the
+next post. Answers take three queries at most (the article, the posts with their authors, and
+their embeds)."""
+
+from base64 import urlsafe_b64decode
+from datetime import datetime
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cms.caching import add_surrogate_keys, keys_of
+from cms.pagination import bounded_page_size
+
+from .embeds import embed_keys, load_body_embeds
+from .models import Article, LivePost, LiveStatus
+from .serializers import (
+    LIVE_MAX_PAGE_SIZE,
+    LIVE_PAGE_SIZE,
+    LivePostSerializer,
+    live_post_data,
+    live_posts_url,
+    older_cursor,
+)
+
+SINCE_MAX = 200  # changes per answer to a poll; `has_more` says to ask again at once
+
+
+class LivePostsPageSerializer(serializers.Serializer):
+    """A page of a live page's posts, or what changed since a revision."""
+
+    status = serializers.ChoiceField(choices=LiveStatus.choices, help_text="upcoming, live or ended.")
+    results = LivePostSerializer(
+        many=True,
+        help_text="Posts, newest first. With `since`: the posts published or edited since then.",
+    )
+    removed = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="With `since`: ids of posts taken down since then (deleted or unpublished); "
+        "remove them. Otherwise empty.",
+    )
+    next = serializers.URLField(
+        allow_null=True, help_text="The page of older posts; null at the oldest, and with `since`."
+    )
+    since = serializers.CharField(help_text="Where this answer leaves the stream: poll with `?since=` it.")
+    poll = serializers.URLField(help_text="The URL to poll next (`?since=`).")
+    has_more = serializers.BooleanField(
+        help_text="With `since`: more changes are waiting than one answer holds; poll `poll` at once."
+    )
+
+
+class LivePostsView(APIView):
+    """The posts of a live page (an article with live coverage), newest first. Poll `poll` (the
+    `?since=` URL) with `If-None-Match`: a 304 until something changes, then the posts published
+    or edited since, and the ids of those taken down."""
+
+    query_parameters = ("since", "cursor", "page_size")  # part of the cache key (cms.caching)
+    serializer_class = LivePostsPageSerializer
+
+    @extend_schema(
+        operation_id="articles_posts_list",
+        parameters=[
+            OpenApiParameter("slug", str, OpenApiParameter.PATH, description="Slug of the live page."),
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.STR,
+                description="A `since` token of an earlier answer: only what changed after it. "
+                "Anything else, or a token ahead of the page, is a 400.",
+            ),
+            OpenApiParameter(
+                "cursor", OpenApiTypes.STR, description="Older posts: the `next` link of the previous page."
+            ),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": LIVE_MAX_PAGE_SIZE, "default": LIVE_PAGE_SIZE},
+                description=f"Posts per page, from 1 to {LIVE_MAX_PAGE_SIZE}; default {LIVE_PAGE_SIZE}.",
+            ),
+        ],
+        responses={200: LivePostsPageSerializer},
+    )
+    def get(self, request, slug):
+        size = bounded_page_size(request, default=LIVE_PAGE_SIZE, maximum=LIVE_MAX_PAGE_SIZE)
+        article = (
+            Article.objects.published()
+            .filter(slug=slug)
+            .exclude(live_status="")
+            .only("id", "slug", "live_status", "live_revision", "status", "published_at", "expires_at")
+            .first()
+        )
+        if article is None:
+            raise NotFound("No live page has this slug.")
+        context = {"request": request}
+        since, cursor = request.query_params.get("since"), request.query_params.get("cursor")
+        if since is not None and cursor is not None:
+            raise ValidationError({"cursor": ["Give `since` or `cursor`, not both."]})
+        if since is not None:
+            data, posts = self._since(article, _revision(since, article.live_revision), context)
+        else:
+            before = _position(cursor) if cursor is not None else None
+            data, posts = self._page(article, before, size, context)
+        response = Response({"status": article.live_status, **data})
+        add_surrogate_keys(response, keys=keys_of([article, *posts]) | embed_keys(context["embeds"]))
+        return response
+
+    def _page(self, article, before, size, context):
+        found = list(LivePost.objects.newest(article.pk, before=before)[: size + 1])
+        posts = found[:size]
+        context["embeds"] = load_body_embeds(posts)
+        since = str(article.live_revision)
+        return {
+            "results": [live_post_data(post, context) for post in posts],
+            "removed": [],
+            "next": live_posts_url(context, article.slug, cursor=older_cursor(posts[-1]), page_size=size)
+            if len(found) > size
+            else None,
+            "since": since,
+            "poll": live_posts_url(context, article.slug, since=since),
+            "has_more": False,
+        }, posts
+
+    def _since(self, article, revision, context):
+        changed = list(LivePost.objects.changed_since(article.pk, revision)[: SINCE_MAX + 1])
+        more, changed = len(changed) > SINCE_MAX, changed[:SINCE_MAX]
+        shown = [post for post in changed if post.is_public]
+        shown.sort(key=lambda post: (post.published_at, post.pk), reverse=True)
+        context["embeds"] = load_body_embeds(shown)
+        since = str(changed[-1].revision if more else article.live_revision)
+        return {
+            "results": [live_post_data(post, context) for post in shown],
+            "removed": [post.pk for post in changed if not post.is_public],
+            "next": None,
+            "since": since,
+            "poll": live_posts_url(context, article.slug, since=since),
+            "has_more": more,
+        }, shown
+
+
+def _revision(value: str, newest: int) -> int:
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise ValidationError({"since": ["Not a `since` token of this page."]})
+    revision = int(value)
+    if revision > newest:
+        raise ValidationError(
+            {"since": ["This token is ahead of the page: start again from the first page."]}
+        )
+    return revision
+
+
+def _position(cursor: str) -> tuple[datetime, int]:
+    try:
+        at, _, pk = urlsafe_b64decode(cursor.encode("ascii")).decode().partition("|")
+        position = datetime.fromisoformat(at), int(pk)
+    except (ValueError, UnicodeError):
+        raise ValidationError({"cursor": ["Not a cursor of this page: follow the `next` links."]}) from None
+    if position[0].tzinfo is None:
+        raise ValidationError({"cursor": ["Not a cursor of this page: follow the `next` links."]})
+    return position
