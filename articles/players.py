@@ -5,6 +5,8 @@ import mimetypes
 import posixpath
 from urllib.parse import urlsplit
 
+from django.db.models import Q
+
 from .models import Video
 
 PAGE = "text/html"  # a provider's page, and every embeddable player
@@ -29,9 +31,10 @@ def source_type(video: Video) -> str | None:
 
 
 def source_is_media(video: Video) -> bool:
-    """Whether `source_url` is the video itself (a file or a stream), not a page about it: a
-    self-hosted video's always is, whatever its name; another's when its name says so."""
-    if not video.source_url or video.provider in PAGE_PROVIDERS:
-        return False
-    kind = source_type(video)
-    return video.provider == Video.Provider.SELF_HOSTED or (kind is not None and kind != PAGE)
+    """Whether `source_url` is the video itself (a file or a stream), not a page about it: it is
+    but at YouTube and Vimeo, whatever its name says. The same rule as `PLAYABLE`."""
+    return bool(video.source_url) and video.provider not in PAGE_PROVIDERS
+
+
+# Videos that can be played from their URLs alone: with an embeddable player, or a media source.
+PLAYABLE = ~Q(embed_url="") | (~Q(source_url="") & ~Q(provider__in=sorted(PAGE_PROVIDERS)))

@@ -9,7 +9,7 @@ from articles.feeds import AtomFeed, RssFeed, json_feed
 from articles.models import Article, Video
 from articles.ninjs.views import ArticleNinjsViewSet, NinjsDraftView, VideoNinjsViewSet
 from articles.preview import PreviewView
-from articles.sitemaps import news_sitemap, sitemap_index, sitemap_section
+from articles.sitemaps import news_sitemap, sitemap_index, sitemap_section, video_sitemap
 from cms import exceptions
 from editorial.views import DraftView
 
@@ -88,6 +88,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap_index, name="sitemap"),
     path("sitemaps/<str:section>.xml", sitemap_section, name="sitemap-section"),
     path("sitemap-news.xml", news_sitemap, name="sitemap-news"),
+    path("sitemap-video.xml", video_sitemap, name="sitemap-video"),
     # Newsletter email links (pages) and newsletter API routes outside the router.
     path("", include("newsletters.urls")),
 ]
