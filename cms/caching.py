@@ -64,6 +64,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
 
 from .publishing import PUBLISHING_FIELDS, Publishable, Status
+from .renderers import JSON_OR_NINJS, NINJS_MEDIA_TYPE, NinjsRenderer, negotiated
 
 logger = logging.getLogger(__name__)
 
@@ -755,11 +756,15 @@ def known_parameters() -> frozenset[str]:
 
 def _accept(request) -> str:
     """`Accept`, as the variants served: JSON unless the client asks for something else by name
-    (the browsable API with DEBUG, feeds' own types)."""
+    (the browsable API with DEBUG, feeds' own types, ninjs documents' own type). Where ninjs is
+    named, the key is what a view offering it would choose (DRF's negotiation, `*/*` and
+    `application/json` at the same precedence winning), so one key never holds both."""
     accept = request.META.get("HTTP_ACCEPT", "")
-    if not accept or accept.strip() in ("*/*", "application/json") or "html" not in accept:
+    if not accept or accept.strip() in ("*/*", "application/json"):
         return ""
-    return "html"
+    if NINJS_MEDIA_TYPE in accept and isinstance(negotiated(accept, JSON_OR_NINJS), NinjsRenderer):
+        return "ninjs"
+    return "html" if "html" in accept else ""
 
 
 def _cache_key(request) -> str:

@@ -8,8 +8,9 @@ from django.views.static import serve
 from articles.feeds import AtomFeed, RssFeed, json_feed
 from articles.live import LivePostsView
 from articles.models import Article, Video
+from articles.ninjs.views import ArticleNinjsViewSet, NinjsDraftView, VideoNinjsViewSet
 from articles.preview import PreviewView
-from articles.sitemaps import news_sitemap, sitemap_index, sitemap_section
+from articles.sitemaps import news_sitemap, sitemap_index, sitemap_section, video_sitemap
 from cms import exceptions
 from editorial.views import DraftView
 
@@ -48,10 +49,31 @@ urlpatterns = [
     path("api/ready/", ready, name="ready"),
     path("api/v1/", api_index, name="api-root"),
     path("api/v1/articles/<slug:slug>/posts/", LivePostsView.as_view(), name="article-live-posts"),
+    # IPTC ninjs (articles/ninjs/): the public item, and an item in any state for staging systems.
+    path(
+        "api/v1/articles/<slug:slug>/ninjs/",
+        ArticleNinjsViewSet.as_view({"get": "retrieve"}, basename="article-ninjs"),
+        name="article-ninjs-detail",
+    ),
+    path(
+        "api/v1/videos/<slug:slug>/ninjs/",
+        VideoNinjsViewSet.as_view({"get": "retrieve"}, basename="video-ninjs"),
+        name="video-ninjs-detail",
+    ),
     path("api/v1/", include(router.urls)),
     path("api/v1/preview/<str:token>/", PreviewView.as_view(), name="preview"),
     path("api/v1/drafts/articles/<slug:slug>/", DraftView.as_view(model=Article), name="draft-article"),
     path("api/v1/drafts/videos/<slug:slug>/", DraftView.as_view(model=Video), name="draft-video"),
+    path(
+        "api/v1/drafts/articles/<slug:slug>/ninjs/",
+        NinjsDraftView.as_view(model=Article),
+        name="draft-article-ninjs",
+    ),
+    path(
+        "api/v1/drafts/videos/<slug:slug>/ninjs/",
+        NinjsDraftView.as_view(model=Video),
+        name="draft-video-ninjs",
+    ),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
@@ -68,6 +90,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap_index, name="sitemap"),
     path("sitemaps/<str:section>.xml", sitemap_section, name="sitemap-section"),
     path("sitemap-news.xml", news_sitemap, name="sitemap-news"),
+    path("sitemap-video.xml", video_sitemap, name="sitemap-video"),
     # Newsletter email links (pages) and newsletter API routes outside the router.
     path("", include("newsletters.urls")),
 ]

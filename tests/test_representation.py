@@ -255,6 +255,11 @@ def test_every_get_operation_answers_exactly_its_schema(api_client, schema, cont
         "/api/v1/drafts/videos/{slug}/": {"slug": "clip"},
         "/api/v1/images/{id}/": {"id": content.hero_image_id},
         **{f"/api/v1/{kind}/{{slug}}/edit/": {"slug": slug} for kind, slug in EDITABLE.items()},
+        **{
+            f"/api/v1/{drafts}{kind}/{{slug}}/ninjs/": {"slug": EDITABLE[kind]}
+            for drafts in ("", "drafts/")
+            for kind in ("articles", "videos")
+        },
         "/api/v1/webhooks/endpoints/{id}/": {
             "id": Endpoint.objects.create(url="https://example.com/hooks").pk
         },
