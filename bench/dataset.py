@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.blocks import plain_text
-from articles.models import Article, Author, Image, RelatedContent, Video
+from articles.models import Article, Author, Image, LivePost, LiveStatus, RelatedContent, Video
 from articles.richtext import html_to_blocks, sanitize_html
 from articles.search import CONFIG
 from cms.publishing import Status
@@ -37,6 +37,7 @@ BATCH_SIZE = 1000
 BODY_TEMPLATES = 40
 ARCHIVE_SECONDS = 3 * 365 * 24 * 3600  # published items spread over three years
 RENDITION_WIDTHS = (320, 640, 1024, 1600, 2400)
+LIVE_POSTS = 300  # posts of the bench's live page, one a minute
 SEARCH_WORD = "Jamaica"  # the bench's search: a place, in the headlines of about 3% of the items
 
 SECTIONS = ["News", "World", "UK", "Politics", "Business", "Technology", "Science", "Defence", "Culture"]
@@ -167,6 +168,48 @@ def with_search_vectors(rows: list) -> list:
     return rows
 
 
+@transaction.atomic
+def live_page(seed: int = 1) -> Article | None:
+    """The bench's live page: the newest published generated article, made a live page with
+    LIVE_POSTS posts (written as LivePost.save() would: sanitized, blocks, text, one revision
+    each) if it is not one yet. Returns it; None without generated articles."""
+    article = (
+        Article.objects.published()
+        .filter(slug__startswith=PREFIX)
+        .order_by("-published_at", "-pk")
+        .only("pk", "slug", "live_status", "live_revision", "published_at")
+        .first()
+    )
+    if article is None or article.live_status:
+        return article
+    text, rng = Text(random.Random(seed)), random.Random(seed)
+    authors = list(Author.objects.filter(slug__startswith=PREFIX).values_list("pk", flat=True)[:20])
+    start = article.published_at
+    posts = []
+    for number in range(1, LIVE_POSTS + 1):
+        html = sanitize_html("".join(text.paragraph_html() for _ in range(rng.randint(1, 3))))
+        blocks = html_to_blocks(html)
+        posts.append(
+            LivePost(
+                article_id=article.pk,
+                status=LivePost.Status.PUBLISHED,
+                title=text.headline() if rng.random() < 0.3 else "",
+                body_html=html,
+                body=blocks,
+                body_text=plain_text(blocks),
+                author_id=rng.choice(authors) if authors else None,
+                key_event=rng.random() < 0.05,
+                pinned=number == 1,
+                published_at=start + timedelta(minutes=number),
+                revision=number,
+            )
+        )
+    LivePost.objects.bulk_create(posts, batch_size=BATCH_SIZE)
+    Article.objects.filter(pk=article.pk).update(live_status=LiveStatus.LIVE, live_revision=LIVE_POSTS)
+    article.refresh_from_db()
+    return article
+
+
 def existing() -> dict[str, int]:
     """How many generated rows of each kind the database holds."""
     generated = {"slug__startswith": PREFIX}
@@ -178,6 +221,7 @@ def existing() -> dict[str, int]:
         "videos": Video.objects.filter(**generated).count(),
         "articles": Article.objects.filter(**generated).count(),
         "related items": RelatedContent.objects.filter(article__slug__startswith=PREFIX).count(),
+        "live posts": LivePost.objects.filter(article__slug__startswith=PREFIX).count(),
     }
 
 
@@ -187,6 +231,7 @@ def wipe() -> None:
     articles = Article.objects.filter(slug__startswith=PREFIX)
     videos = Video.objects.filter(slug__startswith=PREFIX)
     RelatedContent.objects.filter(article__in=articles).delete()
+    LivePost.objects.filter(article__in=articles)._raw_delete(LivePost.objects.db)
     for through in (Article.topics.through, Article.authors.through):
         through.objects.filter(article__in=articles).delete()
     Video.topics.through.objects.filter(video__in=videos).delete()

@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> dict:
         message = f"Generated in {seconds} s"
         LAST_GENERATION.parent.mkdir(exist_ok=True)
         LAST_GENERATION.write_text(json.dumps({"database": url, "seconds": seconds}))
+    if dataset.live_page(seed=args.seed) is not None:  # data generated before live pages had none
+        summary["counts"] = counts = dataset.existing()
     if args.json:
         print(json.dumps(summary))
     else:

@@ -25,6 +25,7 @@ def targets() -> dict:
     from django.test import Client
 
     from articles.models import Article, Video
+    from bench import dataset
     from bench.dataset import SEARCH_WORD
     from topics.models import Section, Topic
 
@@ -54,6 +55,7 @@ def targets() -> dict:
     section = Section.objects.annotate(items=Count("articles")).order_by("-items", "pk").first()
     if article is None or topic is None:
         raise SystemExit("No suitable article or topic: generate the data first (bench/generate.py).")
+    live = dataset.live_page()
     client = Client(raise_request_exception=False)
     second_page = client.get("/api/v1/articles/?cursor=").json()["next"]
     return {
@@ -71,6 +73,11 @@ def targets() -> dict:
         "topic": f"/api/v1/topics/{topic.slug}/",
         "small topic": f"/api/v1/topics/{small_topic.slug}/",
         "search": f"/api/v1/search/?q={SEARCH_WORD}",
+        # A live page: its first page of posts; a poll that finds the newest post (after a purge,
+        # as every poller's first one after a post is); a poll that finds nothing new (a 304).
+        "live posts": f"/api/v1/articles/{live.slug}/posts/",
+        "live poll, new post": f"/api/v1/articles/{live.slug}/posts/?since={live.live_revision - 1}",
+        "live poll": f"/api/v1/articles/{live.slug}/posts/?since={live.live_revision}",
         "postgresql": connection.cursor().connection.info.parameter_status("server_version")
         if connection.vendor == "postgresql"
         else None,

@@ -24,6 +24,7 @@ def test_generator_writes_the_requested_numbers_of_rows(generated):
         "videos": 6,
         "articles": 30,
         "related items": RelatedContent.objects.count(),
+        "live posts": 0,  # dataset.live_page() makes them
     }
     assert generated["related items"] > 0
     assert Article.objects.filter(topics__isnull=True).count() == 0  # 1 to 5 topics each
@@ -69,6 +70,18 @@ def test_generated_articles_are_served_by_the_api(generated, api_client):
     body = detail.json()
     assert body["lead_video"]["slug"] == article.lead_video.slug
     assert body["topics"] and body["authors"] and body["body"]
+
+
+def test_the_live_page_has_its_posts_served_and_wiped(generated, api_client):
+    page = dataset.live_page(seed=7)
+
+    assert dataset.live_page(seed=7).pk == page.pk  # made once
+    posts = api_client.get(f"/api/v1/articles/{page.slug}/posts/").json()
+    assert len(posts["results"]) == 20 and posts["since"] == str(dataset.LIVE_POSTS)
+    poll = api_client.get(f"/api/v1/articles/{page.slug}/posts/", {"since": dataset.LIVE_POSTS - 1}).json()
+    assert [post["id"] for post in poll["results"]] == [posts["results"][0]["id"]]
+    dataset.wipe()
+    assert dataset.existing()["live posts"] == 0
 
 
 def test_hidden_generated_articles_stay_hidden(generated, api_client):
