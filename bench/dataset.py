@@ -454,7 +454,10 @@ class ArticleWriter:
     def __init__(self, templates: list[tuple], now):
         self.templates = templates
         # What a row saved by the admin has where the generator says nothing.
-        self.defaults = {"created_at": now, "updated_at": now, "first_published_at": None, "expires_at": None}
+        self.defaults = {field.column: field.get_default() for field in Article._meta.concrete_fields}
+        self.defaults.update(
+            {"created_at": now, "updated_at": now, "first_published_at": None, "expires_at": None}
+        )
         self.postgresql = connection.vendor == "postgresql"
         self.columns = [
             field.column
