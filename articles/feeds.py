@@ -34,6 +34,7 @@ from .embeds import embed_keys, load_body_embeds
 from .listing import HOST_MARK, kept, latest_public_content, with_host
 from .models import Article, LivePost, Video
 from .richtext import blocks_to_html
+from .rights import rights_data, rights_notice
 from .serializers import BodyField, VideoEmbedSerializer, body_data
 
 FEED_LENGTH = 50  # items per feed, newest first
@@ -57,6 +58,7 @@ class FeedItem:
     updated: datetime
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    rights: dict = field(default_factory=dict)  # articles.rights.rights_data
 
 
 @dataclass
@@ -123,6 +125,7 @@ def _article_items(articles: list[Article]) -> dict[int, tuple[FeedItem, set[str
             updated=max(article.published_at, article.updated_at),
             authors=[author.name for author in article.authors.all()],
             tags=[topic.name for topic in article.topics.all()],
+            rights=rights_data(article),
         )
         made[article.pk] = (item, keys_of([article]) | embed_keys(own_embeds))
     return made
@@ -173,6 +176,7 @@ def _video_items(videos: list[Video]) -> dict[int, tuple[FeedItem, set[str]]]:
             published=video.published_at,
             updated=max(video.published_at, video.updated_at),
             tags=[topic.name for topic in video.topics.all()],
+            rights=rights_data(video),
         )
         made[video.pk] = (item, keys_of([video]))
     return made
@@ -306,11 +310,17 @@ class RssWithContent(ItemXmlKept, Rss201rev2Feed):
     """RSS 2.0 with the whole item as HTML in `content:encoded` (the description is the summary)."""
 
     def rss_attributes(self):
-        return {**super().rss_attributes(), "xmlns:content": "http://purl.org/rss/1.0/modules/content/"}
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+            "xmlns:dc": "http://purl.org/dc/elements/1.1/",
+        }
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         handler.addQuickElement("content:encoded", item["content_html"])
+        if item["rights"]:
+            handler.addQuickElement("dc:rights", item["rights"])
 
 
 class AtomWithContent(ItemXmlKept, Atom1Feed):
@@ -321,6 +331,8 @@ class AtomWithContent(ItemXmlKept, Atom1Feed):
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         handler.addQuickElement("content", item["content_html"], {"type": "html"})
+        if item["rights"]:
+            handler.addQuickElement("rights", item["rights"])
 
 
 class RssFeed(Feed):
@@ -357,6 +369,9 @@ class RssFeed(Feed):
     def feed_guid(self, channel):
         return channel.feed_id
 
+    def feed_copyright(self, channel):
+        return xml_text(f"© {settings.SITE_NAME}")
+
     def author_name(self, channel):
         return settings.SITE_NAME  # Atom requires an author for the feed or every entry
 
@@ -384,6 +399,7 @@ class RssFeed(Feed):
                 author_name=xml_text(", ".join(item.authors)) or None,
                 categories=[xml_text(tag) for tag in item.tags],
                 content_html=xml_text(item.content_html),
+                rights=xml_text(rights_notice(item.rights)) if item.rights else "",
                 kept_as=(self.feed_type, obj.host, text),
             )
         obj.updated = max((item["updateddate"] for item in feed.items), default=None)
@@ -413,6 +429,8 @@ def _json_item(item: FeedItem) -> dict:
         data["authors"] = [{"name": name} for name in item.authors]
     if item.tags:
         data["tags"] = item.tags
+    if item.rights:
+        data["_rights"] = item.rights  # an extension (JSON Feed 1.1: names starting with `_`)
     return data
 
 

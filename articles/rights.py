@@ -30,3 +30,13 @@ def rights_data(item) -> dict:
         "credit": item.credit_line,
         "usage_terms": item.usage_terms or settings.DEFAULT_USAGE_TERMS,
     }
+
+
+def rights_notice(rights: dict) -> str:
+    """`rights_data` as one line of text, for feeds: "© 2026 Newsroom. Credit: Reuters. Terms."."""
+    parts = [rights["copyright_notice"] + "."]
+    if rights["credit"]:
+        parts.append(f"Credit: {rights['credit']}.")
+    if rights["usage_terms"]:
+        parts.append(rights["usage_terms"])
+    return " ".join(parts)

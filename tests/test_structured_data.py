@@ -2,6 +2,7 @@
 card tags, and schema.org JSON-LD checked against what Google's article and video rich results
 require and recommend; and the rights every item carries."""
 
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
@@ -239,3 +240,19 @@ def test_text_that_looks_like_markup_stays_text_in_the_head(api_client, publishe
     # JSON carries it as the text it is; embedding it is the frontend's (escape `</`).
     assert graph(head, "NewsArticle")["headline"] == '</script><script>alert(1)</script> "quoted"'
     assert tags(head, "og:title") == ['</script><script>alert(1)</script> "quoted"']
+
+
+def test_every_feed_carries_each_item_s_rights(api_client, publisher):
+    ArticleFactory(live=True, slug="wire", copyright_holder="Wire Agency", credit_line="Wire Agency")
+    year = timezone.now().year
+    notice = f"© {year} Wire Agency. Credit: Wire Agency. Editorial use only."
+
+    rss = ET.fromstring(api_client.get("/feeds/rss/").content)
+    atom = ET.fromstring(api_client.get("/feeds/atom/").content)
+    feed = api_client.get("/feeds/json/").json()
+
+    assert rss.find("channel/item/{http://purl.org/dc/elements/1.1/}rights").text == notice
+    assert rss.find("channel/copyright").text == "© The Daily Example"
+    assert atom.find("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}rights").text == notice
+    assert feed["items"][0]["_rights"]["copyright_holder"] == "Wire Agency"
+    assert feed["items"][0]["_rights"]["usage_terms"] == "Editorial use only."
