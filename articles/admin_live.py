@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -54,7 +54,7 @@ class LiveDeskMixin:
 
     def get_urls(self):
         desk = path(
-            "<path:object_id>/live/",
+            "<int:object_id>/live/",
             self.admin_site.admin_view(self.live_desk_view),
             name="articles_article_live",
         )
@@ -109,6 +109,8 @@ class LiveDeskMixin:
         """Publish or delete one post from the stream's buttons; None when the POST is a new post."""
         for action in ("publish_post", "delete_post"):
             if action in request.POST:
+                if not request.POST[action].isdigit():
+                    raise Http404("No such post.")
                 post = get_object_or_404(
                     article.live_posts.filter(deleted_at__isnull=True), pk=request.POST[action]
                 )
@@ -149,6 +151,11 @@ class LivePostAdmin(admin.ModelAdmin):
     search_fields = ["title", "body_text", "article__headline"]
     autocomplete_fields = ["article", "author"]
     readonly_fields = ["published_at", "edited_at", "created_by", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A post stays on its page (models.LivePost.save): its pollers would never learn it left.
+        return [*self.readonly_fields, *(["article"] if obj is not None else [])]
+
     actions = ["publish_selected"]
 
     def get_fields(self, request, obj=None):

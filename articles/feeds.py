@@ -103,7 +103,7 @@ def _article_items(articles: list[Article]) -> dict[int, tuple[FeedItem, set[str
     embeds = load_body_embeds(articles)
     context = {ABSOLUTE_PREFIX: HOST_MARK, "embeds": embeds}
     bodies = _BodySerializer(articles, many=True, context=context).data
-    updates = _live_updates([article for article in articles if article.live_status])
+    updates, update_embeds = _live_updates([article for article in articles if article.live_status])
     made = {}
     for article, served in zip(articles, bodies, strict=True):
         images, videos = referenced_ids([article.body], "image"), referenced_ids([article.body], "video")
@@ -127,21 +127,25 @@ def _article_items(articles: list[Article]) -> dict[int, tuple[FeedItem, set[str
             tags=[topic.name for topic in article.topics.all()],
             rights=rights_data(article),
         )
-        made[article.pk] = (item, keys_of([article]) | embed_keys(own_embeds))
+        keys = keys_of([article]) | embed_keys(own_embeds)
+        if article.pk in updates:  # the embeds of its posts too: one published or hidden changes it
+            keys |= embed_keys(update_embeds)
+        made[article.pk] = (item, keys)
     return made
 
 
-def _live_updates(live_pages: list[Article]) -> dict[int, str]:
-    """The newest posts of live pages, as HTML above their body: a live page's item changes with
-    every post (a post touches its article: articles.models.touch). Two queries or three, only
-    when the feed holds live pages."""
+def _live_updates(live_pages: list[Article]) -> tuple[dict[int, str], dict]:
+    """The newest posts of live pages, as HTML above their body, and what the posts embed: a live
+    page's item changes with every post (a post touches its article: articles.models.touch). Two
+    queries or three, only when the feed holds live pages."""
     if not live_pages:
-        return {}
+        return {}, {}
     newest = LivePost.objects.public().select_related("author").order_by("-published_at", "-pk")
     newest = Prefetch("live_posts", queryset=newest[:FEED_LIVE_POSTS], to_attr="newest_posts")
     prefetch_related_objects(live_pages, newest)
     posts = [post for article in live_pages for post in article.newest_posts]
-    context = {ABSOLUTE_PREFIX: HOST_MARK, "embeds": load_body_embeds(posts)}
+    embeds = load_body_embeds(posts)
+    context = {ABSOLUTE_PREFIX: HOST_MARK, "embeds": embeds}
     updates = {}
     for article in live_pages:
         entries = "".join(
@@ -155,7 +159,7 @@ def _live_updates(live_pages: list[Article]) -> dict[int, str]:
         updates[article.pk] = (
             f'<section class="live"><h2>{status}: latest updates</h2><ul>{entries}</ul></section>'
         )
-    return updates
+    return updates, embeds
 
 
 def _video_items(videos: list[Video]) -> dict[int, tuple[FeedItem, set[str]]]:

@@ -8,7 +8,7 @@ next post. Answers take three queries at most (the article, the posts with their
 their embeds)."""
 
 from base64 import urlsafe_b64decode
-from datetime import datetime
+from datetime import UTC, datetime
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -157,9 +157,9 @@ def _revision(value: str, newest: int) -> int:
 def _position(cursor: str) -> tuple[datetime, int]:
     try:
         at, _, pk = urlsafe_b64decode(cursor.encode("ascii")).decode().partition("|")
-        position = datetime.fromisoformat(at), int(pk)
-    except (ValueError, UnicodeError):
+        at, pk = datetime.fromisoformat(at), int(pk)
+        if at.tzinfo is None or not 0 < pk < 2**63:
+            raise ValueError
+        return at.astimezone(UTC), pk  # a time at the edge of the calendar overflows here
+    except (ValueError, UnicodeError, OverflowError):
         raise ValidationError({"cursor": ["Not a cursor of this page: follow the `next` links."]}) from None
-    if position[0].tzinfo is None:
-        raise ValidationError({"cursor": ["Not a cursor of this page: follow the `next` links."]})
-    return position

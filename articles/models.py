@@ -444,6 +444,15 @@ class Article(Publishable, SeoFields, Rights):
         ordering = ["-published_at", "-pk"]  # stable order for pagination
         indexes = [live_index("article", include=["expires_at", "lead_video_id"])]
         permissions = [("publish_article", "Can publish, schedule and unpublish articles")]  # cms/roles.py
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(coverage_start__isnull=True)
+                | Q(coverage_end__isnull=True)
+                | Q(coverage_end__gte=F("coverage_start")),
+                name="article_coverage_ends_after_it_starts",
+                violation_error_message="Live coverage cannot end before it starts.",
+            )
+        ]
 
     def __str__(self):
         return self.headline
@@ -452,6 +461,15 @@ class Article(Publishable, SeoFields, Rights):
         self.body_html = sanitize_html(self.body_html)
         self.body = html_to_blocks(self.body_html)
         self.body_text = plain_text(self.body)
+        if kwargs.get("update_fields") is None and not self._state.adding and not kwargs.get("force_insert"):
+            # Every loaded field but the live revision, which only `touch` moves on, under a lock:
+            # a form saved while a post lands must not put back the revision it read.
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.attname not in deferred and field.name != "live_revision"
+            ]
         if kwargs.get("update_fields") is not None and "body_html" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_text"}
         super().save(*args, **kwargs)
@@ -536,11 +554,12 @@ class Correction(models.Model):
         CLARIFICATION = "clarification", "Clarification"
         UPDATE = "update", "Update"
 
+    # PROTECT: an item with a correction log is unpublished, not deleted (the log is a public record).
     article = models.ForeignKey(
-        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="corrections"
+        Article, null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
     video = models.ForeignKey(
-        Video, null=True, blank=True, on_delete=models.CASCADE, related_name="corrections"
+        Video, null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
     text = models.TextField(
@@ -636,17 +655,22 @@ def touch(item: Article | Video, *, live_posts: bool = False) -> int:
     published item's `updated_at` moves on, and the save purges what shows it and tells partners
     (change sync, webhooks), as any edit does. With `live_posts`, the article's live revision
     goes up too; returns it. The row is locked until the transaction commits, so concurrent
-    changes of one item follow each other, and revisions are given out in commit order."""
+    changes of one item follow each other, and revisions are given out in commit order (0 until
+    the article has first been published)."""
     with transaction.atomic():
         fresh = type(item).objects.select_for_update().get(pk=item.pk)
         fields = ["updated_at"]
         if fresh.status == Status.PUBLISHED:
             fresh.updated_at = timezone.now()
-        if live_posts:
-            fresh.live_revision += 1
+        revision = 0
+        first = getattr(fresh, "first_published_at", None)
+        if live_posts and first is not None and first <= timezone.now():
+            # Only once the page has been seen: nobody polls it before, and `removed` must never
+            # name a post nobody could see.
+            fresh.live_revision = revision = fresh.live_revision + 1
             fields.append("live_revision")
         fresh.save(update_fields=fields)
-        return getattr(fresh, "live_revision", 0)
+        return revision
 
 
 class LivePostQuerySet(models.QuerySet):
@@ -724,7 +748,7 @@ class LivePost(models.Model):
     objects = LivePostQuerySet.as_manager()
 
     # What readers see of a published post: a change to one is an edit, shown as such.
-    CONTENT = ("title", "body_html", "author_id", "key_event", "pinned")
+    CONTENT = ("title", "body_html", "author_id")  # pinning and key events are not edits
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -742,6 +766,15 @@ class LivePost(models.Model):
         self.body_html = sanitize_html(self.body_html)
         self.body = html_to_blocks(self.body_html)
         self.body_text = plain_text(self.body)
+        if kwargs.get("update_fields") is None and not self._state.adding and not kwargs.get("force_insert"):
+            # Every loaded field but the live revision, which only `touch` moves on, under a lock:
+            # a form saved while a post lands must not put back the revision it read.
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.attname not in deferred and field.name != "live_revision"
+            ]
         stored = getattr(self, "_stored", None)
         was_public = (
             stored is not None
@@ -753,8 +786,10 @@ class LivePost(models.Model):
             self.published_at = now
         elif was_public and self.is_public and any(getattr(self, n) != stored.get(n) for n in self.CONTENT):
             self.edited_at = now
+        if stored is not None and stored.get("article_id") not in (None, self.article_id):
+            raise ValueError("A live post stays on its page: delete it and post it on the other one.")
         with transaction.atomic():
-            if was_public or self.is_public:  # a change readers see
+            if was_public or self.is_public:  # a change readers see: a revision, for pollers
                 self.revision = touch(self.article, live_posts=True)
             kwargs.pop("update_fields", None)  # what save() sets besides: every field
             super().save(*args, **kwargs)

@@ -163,14 +163,16 @@ def _content_event(change) -> None:
 
 
 def content_purge(change, slugs: set[str]) -> dict:
-    """What readers may have cached of an article or video: its keys, its pages (detail, ninjs)
-    under every slug the public knew, the lists and the pages of its section and topics."""
+    """What readers may have cached of an article or video: its keys, its pages (detail, ninjs, a
+    live page's posts) under every slug the public knew, the lists and the pages of its section and topics."""
     kind = change.type
     item = _model(MODEL_OF[kind]).objects.filter(pk=change.id).first()
     keys = sorted(keys_changed_by(item)) if item is not None else sorted({f"{kind}-{change.id}", f"{kind}s"})
     api, frontend = [], []
     for slug in sorted(slugs):
         api += [_api_url(f"{kind}-detail", slug=slug), _api_url(f"{kind}-ninjs-detail", slug=slug)]
+        if getattr(item, "live_status", ""):  # a live page: its posts, which pollers and CDNs hold
+            api.append(_api_url("article-live-posts", slug=slug))
         frontend.append(frontend_page(MODEL_OF[kind], slug=slug, pk=change.id))
     api.append(_api_url(f"{kind}-list"))
     if item is not None:
