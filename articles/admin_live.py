@@ -99,7 +99,7 @@ class LiveDeskMixin:
             "title": f"Live desk: {article.headline}",
             "form": form,
             "media": self.media + form.media,
-            "posts": posts.order_by("-status", "-published_at", "-pk")[:200],
+            "posts": posts.order_by("status", "-published_at", "-pk")[:200],  # drafts first, to publish
             "may_publish": may_publish,
             "api_url": reverse("article-live-posts", kwargs={"slug": article.slug}),
         }
@@ -122,7 +122,8 @@ class LiveDeskMixin:
                         post.save()
                     else:
                         post.delete()
-                self.message_user(request, "Post published." if action == "publish_post" else "Post deleted.")
+                done = "Post published." if action == "publish_post" else "Post deleted."
+                self.message_user(request, done, messages.SUCCESS)
                 return HttpResponseRedirect(live_desk_url(article))
         return None
 

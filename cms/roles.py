@@ -105,8 +105,10 @@ def ensure_roles(*, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
 
 def create_roles(sender, *, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     """post_migrate receiver: the groups exist on every database that has been migrated."""
-    try:  # `kwargs["apps"]` is the migrated state: `migrate contenttypes` alone has no auth tables
-        kwargs["apps"].get_model("auth", "Group")
+    # `apps` is the migrated state: `migrate contenttypes` alone has no auth tables. `flush` sends
+    # no state: the installed apps then.
+    try:
+        kwargs.get("apps", apps).get_model("auth", "Group")
     except LookupError:
         return
     ensure_roles(using=using)

@@ -129,8 +129,11 @@ class WriteSerializer(serializers.ModelSerializer):
             field = model._meta.get_field(name)
             if field.concrete and not field.many_to_many:
                 setattr(item, name, value)
+        # Unique fields are checked by their own validators; unloaded columns (search's) are in no
+        # rule, and reading them would cost a query each.
+        exclude = {field.name for field in model._meta.fields if field.unique} | item.get_deferred_fields()
         try:
-            item.validate_constraints(exclude={field.name for field in model._meta.fields if field.unique})
+            item.validate_constraints(exclude=exclude)
         except DjangoValidationError as error:
             errors = serializers.as_serializer_error(error)
             if NON_FIELD_ERRORS in errors:  # a rule of several fields: named by the serializer's own name

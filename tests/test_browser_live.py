@@ -13,22 +13,12 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-from cms.roles import ensure_roles
-
 from .browser import BROWSER_TEST, playwright
 
 pytestmark = BROWSER_TEST
 
 PASSWORD = "correct horse battery"  # the role fixtures' (conftest.py)
 ARTICLE_SLUG = "north-korean-troops-kursk-escalation-zelensky"  # the seed article (seeds/documents)
-
-
-@pytest.fixture(autouse=True)
-def _newsroom_groups():
-    """The Reporter and Editor groups, which `migrate` makes (cms.roles), before the role fixtures
-    put users in them: the flush that ends an earlier transactional test empties them, and its
-    post_migrate signal does not bring them back."""
-    ensure_roles()
 
 
 @pytest.fixture
