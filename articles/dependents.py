@@ -41,8 +41,9 @@ def register() -> None:
         Correction,
         changes=lambda row: {f"article-{row.article_id}" if row.article_id else f"video-{row.video_id}"},
     )
-    # A live post's changes reach its article through articles.models.touch as well.
-    register(LivePost, changes=lambda row: {f"article-{row.article_id}"})
+    # A live post's own key names its kept rendering; its changes reach its article (and every
+    # response showing the page's posts) through articles.models.touch.
+    register(LivePost, key="livepost")
     register_dependents("articles.Article", showing_article)
     register_dependents("articles.Video", showing_video)
     register_dependents("topics.Topic", tagged_with)

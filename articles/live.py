@@ -10,6 +10,7 @@ their embeds)."""
 from base64 import urlsafe_b64decode
 from datetime import UTC, datetime
 
+import orjson
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -17,10 +18,13 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.caching import add_surrogate_keys, keys_of
+from cms.caching import Renderings, add_surrogate_keys, keys_of
 from cms.pagination import bounded_page_size
+from cms.representation import ABSOLUTE_PREFIX
 
+from .blocks import referenced_ids
 from .embeds import embed_keys, load_body_embeds
+from .listing import HOST_MARK, kept, with_host
 from .models import Article, LivePost, LiveStatus
 from .serializers import (
     LIVE_MAX_PAGE_SIZE,
@@ -102,45 +106,77 @@ class LivePostsView(APIView):
         if since is not None and cursor is not None:
             raise ValidationError({"cursor": ["Give `since` or `cursor`, not both."]})
         if since is not None:
-            data, posts = self._since(article, _revision(since, article.live_revision), context)
+            data = self._since(article, _revision(since, article.live_revision), context)
         else:
             before = _position(cursor) if cursor is not None else None
-            data, posts = self._page(article, before, size, context)
+            data = self._page(article, before, size, context)
+        shown, texts, keys = kept([("post", pk) for pk in data["results"]], POSTS)
+        host = request.build_absolute_uri("/")[:-1]
+        data["results"] = [orjson.Fragment(with_host(texts[ref], host)) for ref in shown]
         response = Response({"status": article.live_status, **data})
-        add_surrogate_keys(response, keys=keys_of([article, *posts]) | embed_keys(context["embeds"]))
+        add_surrogate_keys(response, keys=keys_of([article]) | keys)  # article-N: every post purges it
         return response
 
     def _page(self, article, before, size, context):
-        found = list(LivePost.objects.newest(article.pk, before=before)[: size + 1])
-        posts = found[:size]
-        context["embeds"] = load_body_embeds(posts)
+        found = list(
+            LivePost.objects.newest(article.pk, before=before).values_list("pk", "published_at")[: size + 1]
+        )
+        rows = found[:size]
         since = str(article.live_revision)
+        older = LivePost(pk=rows[-1][0], published_at=rows[-1][1]) if len(found) > size else None
         return {
-            "results": [live_post_data(post, context) for post in posts],
+            "results": [pk for pk, _ in rows],
             "removed": [],
-            "next": live_posts_url(context, article.slug, cursor=older_cursor(posts[-1]), page_size=size)
-            if len(found) > size
+            "next": live_posts_url(context, article.slug, cursor=older_cursor(older), page_size=size)
+            if older
             else None,
             "since": since,
             "poll": live_posts_url(context, article.slug, since=since),
             "has_more": False,
-        }, posts
+        }
 
     def _since(self, article, revision, context):
-        changed = list(LivePost.objects.changed_since(article.pk, revision)[: SINCE_MAX + 1])
+        changed = list(
+            LivePost.objects.changed_since(article.pk, revision)
+            .order_by("revision", "pk")
+            .values_list("pk", "status", "deleted_at", "published_at", "revision")[: SINCE_MAX + 1]
+        )
         more, changed = len(changed) > SINCE_MAX, changed[:SINCE_MAX]
-        shown = [post for post in changed if post.is_public]
-        shown.sort(key=lambda post: (post.published_at, post.pk), reverse=True)
-        context["embeds"] = load_body_embeds(shown)
-        since = str(changed[-1].revision if more else article.live_revision)
+        public = [row for row in changed if row[1] == LivePost.Status.PUBLISHED and row[2] is None]
+        public.sort(key=lambda row: (row[3], row[0]), reverse=True)  # newest first
+        since = str(changed[-1][4] if more else article.live_revision)
         return {
-            "results": [live_post_data(post, context) for post in shown],
-            "removed": [post.pk for post in changed if not post.is_public],
+            "results": [row[0] for row in public],
+            "removed": [row[0] for row in changed if row not in public],
             "next": None,
             "since": since,
             "poll": live_posts_url(context, article.slug, since=since),
             "has_more": more,
-        }, shown
+        }
+
+
+def _make_posts(pks) -> dict:
+    """make() for `kept`: posts as JSON (image URLs with the host marked), with the keys of what
+    each shows: its own, its byline's, what its body embeds."""
+    posts = list(LivePost.objects.filter(pk__in=pks).select_related("author"))
+    embeds = load_body_embeds(posts)
+    context = {ABSOLUTE_PREFIX: HOST_MARK, "embeds": embeds}
+    made = {}
+    for post in posts:
+        images, videos = referenced_ids([post.body], "image"), referenced_ids([post.body], "video")
+        own = {
+            "image": {pk: image for pk, image in embeds["image"].items() if pk in images},
+            "video": {pk: video for pk, video in embeds["video"].items() if pk in videos},
+            "hidden": embeds["hidden"] & videos,
+        }
+        text = orjson.dumps(live_post_data(post, context)).decode()
+        made[post.pk] = (text, sorted(keys_of([post]) | embed_keys(own)))
+    return made
+
+
+# Posts rendered once and kept until they change (their own key, their byline's, their embeds'), or
+# an embedded video comes or goes with the clock: a poll after a new post renders only that one.
+POSTS = {"post": (Renderings("live-post", timed=True), _make_posts)}
 
 
 def _revision(value: str, newest: int) -> int:

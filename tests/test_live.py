@@ -201,7 +201,7 @@ def test_a_poll_is_a_304_until_a_new_post_purges_it(api_client, page, clock):
     assert titles(after.json()["results"]) == ["Second"]
 
 
-def test_answers_take_a_fixed_number_of_queries(
+def test_answers_take_a_fixed_number_of_queries_and_posts_are_rendered_once(
     api_client, page, clock, settings, django_assert_max_num_queries
 ):
     settings.RESPONSE_CACHE = False
@@ -217,12 +217,15 @@ def test_answers_take_a_fixed_number_of_queries(
         )
     since = str(Article.objects.get(pk=page.pk).live_revision - 10)
 
-    with django_assert_max_num_queries(4):  # the page, the posts with their authors, images, videos
+    # The page, which posts; those not kept yet (rendered once) with their authors, images, videos.
+    with django_assert_max_num_queries(5):
         first = posts_of(api_client)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         posts_of(api_client, first["next"])
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(2):  # every post of it is kept
         assert len(posts_of(api_client, since=since)["results"]) == 10
+    with django_assert_max_num_queries(2):
+        assert posts_of(api_client) == first
     assert first["results"][0]["body"][1]["image"]["id"] == image.pk
 
 
