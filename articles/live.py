@@ -8,9 +8,11 @@ next post. Answers take three queries at most (the article, the posts with their
 their embeds)."""
 
 from base64 import urlsafe_b64decode
+from collections import namedtuple
 from datetime import UTC, datetime
 
 import orjson
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -18,7 +20,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cms.caching import Renderings, add_surrogate_keys, keys_of
+from cms.caching import Renderings, add_surrogate_keys, keys_of, object_key
+from cms.compiled import CompiledQuery
 from cms.pagination import bounded_page_size
 from cms.representation import ABSOLUTE_PREFIX
 
@@ -61,6 +64,38 @@ class LivePostsPageSerializer(serializers.Serializer):
     )
 
 
+# The view's queries, compiled once (cms.compiled): building them was most of an answer's cost.
+LivePage = namedtuple("LivePage", "pk slug live_status live_revision")
+LIVE_PAGE = CompiledQuery(
+    lambda now, slug: (
+        Article.objects.published(now)
+        .filter(slug=slug)
+        .exclude(live_status="")
+        .values_list(*LivePage._fields)
+    ),
+    now=datetime,
+    slug=str,
+)
+NEWEST_POSTS = CompiledQuery(
+    lambda article: LivePost.objects.newest(article).values_list("pk", "published_at"), article=int
+)
+OLDER_POSTS = CompiledQuery(
+    lambda article, at, pk: LivePost.objects.newest(article, before=(at, pk)).values_list(
+        "pk", "published_at"
+    ),
+    article=int,
+    at=datetime,
+    pk=int,
+)
+CHANGED_POSTS = CompiledQuery(
+    lambda article, revision: LivePost.objects.changed_since(article, revision).values_list(
+        "pk", "status", "deleted_at", "published_at", "revision"
+    ),
+    article=int,
+    revision=int,
+)
+
+
 class LivePostsView(APIView):
     """The posts of a live page (an article with live coverage), newest first. Poll `poll` (the
     `?since=` URL) with `If-None-Match`: a 304 until something changes, then the posts published
@@ -92,15 +127,10 @@ class LivePostsView(APIView):
     )
     def get(self, request, slug):
         size = bounded_page_size(request, default=LIVE_PAGE_SIZE, maximum=LIVE_MAX_PAGE_SIZE)
-        article = (
-            Article.objects.published()
-            .filter(slug=slug)
-            .exclude(live_status="")
-            .only("id", "slug", "live_status", "live_revision", "status", "published_at", "expires_at")
-            .first()
-        )
-        if article is None:
+        found = LIVE_PAGE.rows(limit=1, now=timezone.now(), slug=slug)
+        if not found:
             raise NotFound("No live page has this slug.")
+        article = LivePage(*found[0])
         context = {"request": request}
         since, cursor = request.query_params.get("since"), request.query_params.get("cursor")
         if since is not None and cursor is not None:
@@ -114,33 +144,32 @@ class LivePostsView(APIView):
         host = request.build_absolute_uri("/")[:-1]
         data["results"] = [orjson.Fragment(with_host(texts[ref], host)) for ref in shown]
         response = Response({"status": article.live_status, **data})
-        add_surrogate_keys(response, keys=keys_of([article]) | keys)  # article-N: every post purges it
+        # article-N: every post's change purges it (articles.models.touch).
+        add_surrogate_keys(response, keys={object_key(Article, article.pk), *keys})
         return response
 
     def _page(self, article, before, size, context):
-        found = list(
-            LivePost.objects.newest(article.pk, before=before).values_list("pk", "published_at")[: size + 1]
-        )
+        if before is None:
+            found = NEWEST_POSTS.rows(limit=size + 1, article=article.pk)
+        else:
+            found = OLDER_POSTS.rows(limit=size + 1, article=article.pk, at=before[0], pk=before[1])
         rows = found[:size]
         since = str(article.live_revision)
-        older = LivePost(pk=rows[-1][0], published_at=rows[-1][1]) if len(found) > size else None
+        older = None
+        if len(found) > size:  # where the next page starts: after the last post of this one
+            last = LivePost(pk=rows[-1][0], published_at=rows[-1][1])
+            older = live_posts_url(context, article.slug, cursor=older_cursor(last), page_size=size)
         return {
             "results": [pk for pk, _ in rows],
             "removed": [],
-            "next": live_posts_url(context, article.slug, cursor=older_cursor(older), page_size=size)
-            if older
-            else None,
+            "next": older,
             "since": since,
             "poll": live_posts_url(context, article.slug, since=since),
             "has_more": False,
         }
 
     def _since(self, article, revision, context):
-        changed = list(
-            LivePost.objects.changed_since(article.pk, revision)
-            .order_by("revision", "pk")
-            .values_list("pk", "status", "deleted_at", "published_at", "revision")[: SINCE_MAX + 1]
-        )
+        changed = CHANGED_POSTS.rows(limit=SINCE_MAX + 1, article=article.pk, revision=revision)
         more, changed = len(changed) > SINCE_MAX, changed[:SINCE_MAX]
         public = [row for row in changed if row[1] == LivePost.Status.PUBLISHED and row[2] is None]
         public.sort(key=lambda row: (row[3], row[0]), reverse=True)  # newest first

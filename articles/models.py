@@ -684,13 +684,12 @@ class LivePostQuerySet(models.QuerySet):
         if before is not None:
             at, pk = before
             posts = posts.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk), published_at__lte=at)
-        return posts.select_related("author").order_by("-published_at", "-pk")
+        return posts.order_by("-published_at", "-pk")
 
     def changed_since(self, article_id: int, revision: int):
         """The article's posts changed where readers see it after `revision`, oldest change first:
         deleted or unpublished ones among them (they were public at some point)."""
-        posts = self.filter(article_id=article_id, revision__gt=revision)
-        return posts.select_related("author").order_by("revision", "pk")
+        return self.filter(article_id=article_id, revision__gt=revision).order_by("revision", "pk")
 
 
 class LivePost(models.Model):

@@ -455,9 +455,11 @@ def live_page_data(article: Article, context: dict) -> dict | None:
     the detail names them (articles.listing.detail)."""
     if not article.live_status:
         return None
-    newest = list(LivePost.objects.newest(article.pk)[: LIVE_PAGE_SIZE + 1])
+    newest = list(LivePost.objects.newest(article.pk).select_related("author")[: LIVE_PAGE_SIZE + 1])
     posts, more = newest[:LIVE_PAGE_SIZE], len(newest) > LIVE_PAGE_SIZE
-    pinned = list(LivePost.objects.newest(article.pk).filter(pinned=True)[:PINNED_SHOWN])
+    pinned = list(
+        LivePost.objects.newest(article.pk).filter(pinned=True).select_related("author")[:PINNED_SHOWN]
+    )
     key_events = (
         LivePost.objects.public()
         .filter(article_id=article.pk, key_event=True)
