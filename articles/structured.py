@@ -89,11 +89,10 @@ def share_picture(image: dict | None) -> dict | None:
 
 
 def _picture_urls(image: dict | None) -> list[str]:
-    """Every size of a served image, widest first: Google picks the one it needs."""
-    if image is None:
-        return []
-    urls = [copy["url"] for copy in reversed(image["renditions"])]
-    return urls or ([image["url"]] if image["url"] else [])
+    """The picture for search engines: one copy, the share picture. Google asks for several aspect
+    ratios, not several widths of one; the copies of an image are all of one ratio."""
+    picture = share_picture(image)
+    return [picture["url"]] if picture is not None else []
 
 
 def _publisher() -> dict:

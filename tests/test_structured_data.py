@@ -105,9 +105,7 @@ def test_an_article_head_carries_seo_defaults_social_tags_and_a_news_article(api
     ]
     assert news["publisher"]["name"] == "The Daily Example"
     assert news["publisher"]["logo"]["url"] == "https://www.example.com/logo.png"
-    assert news["image"][0].startswith("http") and len(news["image"]) == len(
-        api_client.get("/api/v1/articles/troops/").json()["hero_image"]["renditions"]
-    )
+    assert news["image"] == [picture["url"]]  # the share picture, at least 1,200 pixels wide
     assert news["datePublished"] == api_client.get("/api/v1/articles/troops/").json()["first_published_at"]
     assert news["mainEntityOfPage"] == "https://www.example.com/articles/troops"
     assert news["copyrightHolder"]["name"] == "The Daily Example"
