@@ -2,6 +2,8 @@ import re
 from datetime import datetime
 
 import orjson
+from django import forms
+from django.forms.utils import ErrorDict, ErrorList
 from django.http import Http404
 from django.utils import timezone
 from rest_framework import viewsets
@@ -277,12 +279,16 @@ class SearchViewSet(viewsets.GenericViewSet):
         return Article.objects.published()
 
     def list(self, request):
-        filterset = SearchFilter(request.query_params, queryset=self.get_queryset(), request=request)
-        if not filterset.is_valid():
-            raise translate_validation(filterset.errors)
-        q, kind = filterset.form.cleaned_data["q"], filterset.form.cleaned_data["type"]
+        plain = request.query_params.keys() <= PLAIN_SEARCH_PARAMS
+        if plain:  # `q` alone: checked by its own field; building the filters' form cost more
+            q, kind = _plain_q(request), ""
+        filterset = None if plain else self._filterset(request)
+        if not plain:
+            q, kind = filterset.form.cleaned_data["q"], filterset.form.cleaned_data["type"]
 
         def searched():
+            nonlocal filterset
+            filterset = filterset or self._filterset(request)
             published = {"article": Article.objects.published(), "video": Video.objects.published()}
             rows = search.combine(
                 {
@@ -293,7 +299,6 @@ class SearchViewSet(viewsets.GenericViewSet):
             )
             return rows.order_by(*OrderingFilter().get_ordering(request, rows, self), "type")
 
-        plain = request.query_params.keys() <= PLAIN_SEARCH_PARAMS
         rows = RankedMatches(q, searched) if plain and search.time_indexed(PLAIN_SEARCHED) else searched()
         page = self.paginate_queryset(rows)
         host = request.build_absolute_uri("/")[:-1]
@@ -301,6 +306,21 @@ class SearchViewSet(viewsets.GenericViewSet):
         response = self.get_paginated_response(items)
         add_surrogate_keys(response, keys=[*keys, "articles", "videos"])  # any change may change the results
         return response
+
+    def _filterset(self, request) -> SearchFilter:
+        filterset = SearchFilter(request.query_params, queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return filterset
+
+
+def _plain_q(request) -> str:
+    """`q` checked as the filters' form checks it (the same field, the same messages)."""
+    field = SearchFilter.base_filters["q"].field
+    try:
+        return field.clean(field.widget.value_from_datadict(request.query_params, {}, "q"))
+    except forms.ValidationError as error:
+        raise translate_validation(ErrorDict({"q": ErrorList(error.error_list)})) from None
 
 
 # Most searches: `q` alone (and a page), both types, best match first. Where the RUM index serves

@@ -540,3 +540,16 @@ def test_a_plain_search_compiled_equals_the_built_one(api_client, monkeypatch, q
     compiled = [item["slug"] for _, page in pages() for item in page.get("results", [])]
     assert soon.slug in compiled or "kursk" not in q
     assert pages() == pages("&ordering=-relevance")
+
+
+@pytest.mark.parametrize("q", [None, "", "a" * 300, " ".join("abcdefghijkl"), "x\x00y"])
+def test_a_plain_search_refuses_q_as_a_filtered_one_does(api_client, q):
+    plain = {} if q is None else {"q": q}
+
+    alone = api_client.get("/api/v1/search/", plain)
+    filtered = api_client.get("/api/v1/search/", {**plain, "type": ""})
+
+    assert alone.status_code == filtered.status_code == 400
+    assert alone["Content-Type"] == "application/problem+json"
+    assert alone.json()["errors"] == filtered.json()["errors"]
+    assert [error["parameter"] for error in alone.json()["errors"]] == ["q"]
