@@ -366,6 +366,14 @@ class ArticleQuerySet(PublishableQuerySet):
         )
 
 
+def derive_body(item) -> None:
+    """What saving an article or a live post derives from the editor's HTML: the sanitized HTML,
+    its blocks, its plain text."""
+    item.body_html = sanitize_html(item.body_html)
+    item.body = html_to_blocks(item.body_html)
+    item.body_text = plain_text(item.body)
+
+
 class Article(Publishable, SeoFields, Rights):
     headline = models.CharField(max_length=200, help_text="The main title.")
     slug = models.SlugField(max_length=200, unique=True, help_text="URL name; unique.")
@@ -458,9 +466,7 @@ class Article(Publishable, SeoFields, Rights):
         return self.headline
 
     def save(self, *args, **kwargs):
-        self.body_html = sanitize_html(self.body_html)
-        self.body = html_to_blocks(self.body_html)
-        self.body_text = plain_text(self.body)
+        derive_body(self)
         if kwargs.get("update_fields") is None and not self._state.adding and not kwargs.get("force_insert"):
             # Every loaded field but the live revision, which only `touch` moves on, under a lock:
             # a form saved while a post lands must not put back the revision it read.
@@ -762,18 +768,7 @@ class LivePost(models.Model):
         return self.title or self.body_text[:60] or f"Post {self.pk}"
 
     def save(self, *args, **kwargs):
-        self.body_html = sanitize_html(self.body_html)
-        self.body = html_to_blocks(self.body_html)
-        self.body_text = plain_text(self.body)
-        if kwargs.get("update_fields") is None and not self._state.adding and not kwargs.get("force_insert"):
-            # Every loaded field but the live revision, which only `touch` moves on, under a lock:
-            # a form saved while a post lands must not put back the revision it read.
-            deferred = self.get_deferred_fields()
-            kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.attname not in deferred and field.name != "live_revision"
-            ]
+        derive_body(self)
         stored = getattr(self, "_stored", None)
         was_public = (
             stored is not None
