@@ -42,21 +42,6 @@ def content():
     }
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """Moves `timezone.now()` (what `published()` reads) by hand."""
-
-    class Clock:
-        now = timezone.now()
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    clock = Clock()
-    monkeypatch.setattr("django.utils.timezone.now", lambda: clock.now)
-    return clock
-
-
 def slugs(response) -> list[str]:
     return [item["slug"] for item in response.json()["results"]]
 

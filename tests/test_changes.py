@@ -16,22 +16,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/changes/"
 
 
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Time that moves only when a test says so: publish times and expiries pass without a write."""
-    clock = Clock(timezone.now())
-    monkeypatch.setattr(timezone, "now", lambda: clock.now)
-    return clock
-
-
 def sync(client, since=None, page_size=None):
     """Follow `next` until caught up: every change, and the token to poll with."""
     params = {key: value for key, value in {"since": since, "page_size": page_size}.items() if value}

@@ -2,30 +2,14 @@
 the record; shown by the API, the feeds and the JSON-LD; and a change readers see (updated_at,
 change sync, purge)."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from articles.models import Article, Correction
 
 from .factories import ArticleFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        now = timezone.now()
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    clock = Clock()
-    monkeypatch.setattr("django.utils.timezone.now", lambda: clock.now)
-    return clock
 
 
 def add_correction(client, item, text, kind="correction"):

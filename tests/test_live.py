@@ -2,11 +2,8 @@
 live desk, served in the detail and by /posts/ (older pages by cursor, changes by `since`, 304s
 while nothing changes), and a change readers see everywhere: change sync, feeds, JSON-LD."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from articles.models import Article, LivePost
 from cms.publishing import Status
@@ -15,19 +12,6 @@ from .factories import ArticleFactory, AuthorFactory, ImageFactory, SectionFacto
 from .test_admin import article_form
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        now = timezone.now()
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    clock = Clock()
-    monkeypatch.setattr("django.utils.timezone.now", lambda: clock.now)
-    return clock
 
 
 @pytest.fixture

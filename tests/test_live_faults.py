@@ -17,7 +17,7 @@ from cms.publishing import Status
 from .factories import ArticleFactory, VideoFactory
 
 # The fixtures of test_live, shared (pytest finds them by name here).
-from .test_live import clock, page, post, posts_of  # noqa: F401
+from .test_live import page, post, posts_of  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,6 @@ from .factories import (
     TopicFactory,
     VideoFactory,
 )
-from .test_caching import clock  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

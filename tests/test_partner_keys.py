@@ -16,7 +16,6 @@ from partners.scopes import Scope
 
 from .factories import ArticleFactory, VideoFactory
 from .test_cache_faults import _fresh_breaker, own_redis, refused, use_redis  # noqa: F401  (fixtures)
-from .test_caching import clock  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,6 @@ from articles.models import Image, Video
 from cms.publishing import Status
 from tests.factories import ImageFactory, TopicFactory, VideoFactory, png_file
 
-from .test_caching import clock  # noqa: F401  (fixture)
-
 pytestmark = pytest.mark.django_db
 
 FRONTEND = "https://www.example.com"

@@ -24,7 +24,6 @@ from webhooks.events import EVENT_TYPES
 from webhooks.models import Attempt, Delivery, Endpoint, Event
 
 from .factories import ArticleFactory, TopicFactory
-from .test_caching import clock  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

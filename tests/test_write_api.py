@@ -13,7 +13,6 @@ from partners.models import APIKey
 from partners.scopes import Scope
 
 from .factories import AuthorFactory, ImageFactory, SectionFactory, TopicFactory, VideoFactory
-from .test_caching import clock  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
