@@ -17,6 +17,7 @@ Each searchable model names its fields and their weights in `search_fields`: "A"
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass
 from functools import reduce
 from html import escape
@@ -101,9 +102,8 @@ def search(queryset: QuerySet, q: str, *, now=None, ranked: int | None = None) -
         query = _ts_query(q)
         matches = queryset.filter(search_vector=query)
         if _time_indexed(queryset):
-            # The newest matches, in publish-time order from the RUM index: only they are read.
             moment = timezone.now() if now is None else now
-            newest = matches.order_by(_NewestFirst(F("published_at"), Value(moment)))
+            newest = matches.order_by(*newest_first(walks(queryset, q, ranked), moment))
             matches = queryset.filter(pk__in=newest.values("pk")[:ranked])
         else:
             # The publish time of the RANKED_MATCHES-th newest match, found in the index of
@@ -116,19 +116,86 @@ def search(queryset: QuerySet, q: str, *, now=None, ranked: int | None = None) -
     return _search_fallback(queryset, parse(q))
 
 
+def newest_ranked(queryset: QuerySet, q: str, kind: str, *, now, ranked: int, walk: bool) -> QuerySet:
+    """What `combine()` makes of `search(queryset, q, now=now, ranked=ranked)` for the type `kind`,
+    as one scan where the RUM index serves it (`time_indexed`): the newest matches, ranked as they
+    are found, rather than found and then looked up again to be ranked. `walk`: as `walks()`."""
+    query = _ts_query(q)
+    return (
+        queryset.filter(search_vector=query)
+        .order_by(*newest_first(walk, now))
+        .annotate(**{RANK: SearchRank(F("search_vector"), query)}, type=Value(kind))
+        .values(*COMBINED_COLUMNS)[:ranked]
+    )
+
+
+def newest_first(walk: bool, now) -> list:
+    """The ORDER BY of matches that finds the newest first, the way `walks()` chose."""
+    if walk:
+        return [F("published_at").desc(), F("pk").desc()]
+    return [_NewestFirst(F("published_at"), Value(now))]
+
+
+def walks(queryset: QuerySet, q: str, ranked: int) -> bool:
+    """Whether to find the newest `ranked` matches of `q` in `queryset` (with its RUM index) by
+    walking the newest items rather than from the RUM index, by what each costs as the
+    planner's statistics count the matches:
+    - the RUM index gives them in order (`<=|`), having read every entry of its words: about
+      0.2 us per match, so a word in half of a million items costs 100 ms;
+    - the newest-first index of live items, checking each row until enough match: about 1.1 us
+      per row, so the rarer the words, the longer the walk.
+    The walk when it reads fewer rows, weighted by cost: m matches of n rows cost the index
+    0.2 m and the walk 1.1 ranked n / m. Either way a search costs at most about what both cost
+    where they meet, which grows with the square root of the archive (bench/README.md)."""
+    matches, rows = _estimates(queryset, q)
+    return matches * matches * _INDEX_COST > _WALK_COST * ranked * rows
+
+
+_INDEX_COST, _WALK_COST = 0.2, 1.1  # microseconds per match read from the index, per row walked
+ESTIMATES_KEPT, ESTIMATES_SECONDS = 1000, 600  # per process: the searches asked most recently
+_estimated: dict[tuple, tuple[float, tuple[int, int]]] = {}
+
+
+def _estimates(queryset: QuerySet, q: str) -> tuple[int, int]:
+    """The planner's estimates of how many rows of the model's table match `q`, and of how many
+    rows it has (EXPLAIN: nothing is read but its statistics), kept a while per process."""
+    connection = connections[queryset.db]
+    table = queryset.model._meta.db_table
+    key = (connection.settings_dict["NAME"], table, q)
+    moment = time.monotonic()
+    if (kept := _estimated.pop(key, None)) is not None and kept[0] > moment:
+        _estimated[key] = kept  # the most recent last
+        return kept[1]
+    quoted = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {quoted} WHERE search_vector @@ "
+            f"websearch_to_tsquery(%s::regconfig, %s) UNION ALL SELECT 1 FROM {quoted}",
+            [CONFIG, q],
+        )
+        plan = cursor.fetchone()[0]
+    plan = orjson.loads(plan) if isinstance(plan, str | bytes) else plan
+    matching, every = (branch["Plan Rows"] for branch in plan[0]["Plan"]["Plans"])
+    while len(_estimated) >= ESTIMATES_KEPT:
+        del _estimated[next(iter(_estimated))]  # the least recently asked
+    _estimated[key] = (moment + ESTIMATES_SECONDS, (matching, every))
+    return matching, every
+
+
 def time_indexed(models) -> bool:
     """Whether every one of `models` has its RUM index (PostgreSQL, migration 0014)."""
     querysets = [model.objects.all() for model in models]
     return all(is_postgresql(queryset) and _time_indexed(queryset) for queryset in querysets)
 
 
+COMBINED_COLUMNS = ("pk", "published_at", "updated_at", RANK, "type")
+
+
 def combine(searched: dict[str, QuerySet]) -> QuerySet:
     """Searched querysets of different models, by type name, as one queryset of rows
     {type, pk, rank, published_at, updated_at} that can be counted, ordered and sliced."""
     rows = [
-        queryset.order_by()
-        .annotate(type=Value(kind))
-        .values("pk", "published_at", "updated_at", RANK, "type")
+        queryset.order_by().annotate(type=Value(kind)).values(*COMBINED_COLUMNS)
         for kind, queryset in searched.items()
     ]
     first, *others = rows

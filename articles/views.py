@@ -1,5 +1,7 @@
 import re
 from datetime import datetime
+from functools import partial
+from itertools import product
 
 import orjson
 from django import forms
@@ -328,20 +330,28 @@ def _plain_q(request) -> str:
 # (cms.compiled), as building and compiling it cost Django about what PostgreSQL spends running it.
 PLAIN_SEARCH_PARAMS = {"q", "page", "page_size"}
 PLAIN_SEARCHED = (Article, Video)
-RANKED_COLUMNS = ("pk", "published_at", "updated_at", search.RANK, "type")  # as combine() selects
 
 
-def _ranked(q, now, articles, videos):
-    searched = {
-        "article": search.search(Article.objects.published(now), q, now=now, ranked=articles),
-        "video": search.search(Video.objects.published(now), q, now=now, ranked=videos),
-    }
-    return search.combine(searched).order_by(f"-{search.RANK}", "-published_at", "-pk", "type")
+def _ranked(q, now, articles, videos, *, walks):
+    first, second = (
+        search.newest_ranked(model.objects.published(now), q, kind, now=now, ranked=ranked, walk=walk)
+        for kind, model, ranked, walk in (
+            ("article", Article, articles, walks[0]),
+            ("video", Video, videos, walks[1]),
+        )
+    )
+    return first.union(second, all=True).order_by(f"-{search.RANK}", "-published_at", "-pk", "type")
 
 
 # How many matches of each type are ranked (search.RANKED_MATCHES) are values too, one per type.
-# Planned for its values: how common the words are decides the best plan.
-RANKED = CompiledQuery(_ranked, plan_each_run=True, q=str, now=datetime, articles=int, videos=int)
+# Planned for its values: how common the words are decides the best plan. One query for each way
+# of finding the newest matches of each type (search.walks).
+RANKED = {
+    walks: CompiledQuery(
+        partial(_ranked, walks=walks), plan_each_run=True, q=str, now=datetime, articles=int, videos=int
+    )
+    for walks in product((False, True), repeat=2)
+}
 
 
 class RankedMatches:
@@ -362,8 +372,9 @@ class RankedMatches:
         start, stop = index.start or 0, index.stop
         ranked = search.RANKED_MATCHES
         values = {"q": self.q, "now": self.now, "articles": ranked, "videos": ranked}
-        rows = RANKED.rows(limit=max(stop - start, 0), offset=start, **values)
-        return [dict(zip(RANKED_COLUMNS, row, strict=True)) for row in rows]
+        walks = tuple(search.walks(model.objects.all(), self.q, ranked) for model in PLAIN_SEARCHED)
+        rows = RANKED[walks].rows(limit=max(stop - start, 0), offset=start, **values)
+        return [dict(zip(search.COMBINED_COLUMNS, row, strict=True)) for row in rows]
 
 
 # --- The pages of sections and topics, which list their newest content ---------------------

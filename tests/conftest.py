@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from articles import search
 from cms import caching, exceptions
 from cms.roles import AUDIENCE, EDITOR, REPORTER
 from partners import quotas
@@ -42,6 +43,14 @@ def _empty_response_cache(settings):
     exceptions.outage.quiet_until = 0.0  # no outage carried over from another test's (logging)
     quotas._pending.clear()  # counts a process had not yet added to the emptied cache
     quotas._refused.clients, quotas._refused.read_until = {}, 0.0
+
+
+@pytest.fixture(autouse=True)
+def _search_unlearned():
+    """Each test's searches start as a new process's: not knowing whether the RUM index is there
+    or how many rows a query matches (articles.search), so their query counts are its own."""
+    search._time_indexes.clear()
+    search._estimated.clear()
 
 
 @pytest.fixture
