@@ -9,12 +9,15 @@ compilation is kept. An `int` value may be a slice bound, which the ORM writes i
 (`LIMIT 20 OFFSET 40` of a subquery): it is put into the text at run time, as an integer.
 
 On PostgreSQL with prepared statements (DATABASE_PREPARED_STATEMENTS), the server soon plans a
-statement once for any values (a generic plan). That suits a query whose best plan is the same
-for every value; not one scoped to a topic, whose best plan depends on how many items the topic
-has: walking the newest-first index suits a large topic, and costs a small one a walk through most
-of the index (6 ms against 0.8 at 50,000 articles, worse with more). Two ways out:
-- `planned_for=("topic_id",)`: those int values (and the LIMIT and OFFSET) are written into the
-  SQL text, so each topic has a statement of its own, prepared and planned for it. Planning each
+statement once for any values (a generic plan), if that plan looks no worse than those made for
+the values: so the LIMIT and OFFSET of a run are written into its text, as integers (a generic
+plan of an unknown LIMIT expects a tenth of the rows, looks far worse, and is never chosen). A
+generic plan suits a query whose best plan is the same for every value; not one scoped to a topic,
+whose best plan depends on how many items the topic has: walking the newest-first index suits a
+large topic, and costs a small one a walk through most of the index (6 ms against 0.8 at 50,000
+articles, worse with more). Two ways out:
+- `planned_for=("topic_id",)`: those int values are written into the SQL text, so each topic
+  has a statement of its own, prepared and planned for it. Planning each
   run cost more than running a page of a topic (0.8 ms against 0.4). psycopg keeps the 100 most
   used statements per connection (`prepared_max`) and forgets the others.
 - `plan_each_run=True`, for values too varied to keep a statement each (the words of a search):
@@ -83,8 +86,7 @@ class CompiledQuery:
         slots = [
             next((name for name, value in stand_ins.items() if param == value), None) for param in params
         ]
-        if self.planned_for:
-            sql, params, slots = _written_in(sql, params, slots, self.planned_for, stand_ins, connection)
+        sql, params, slots = _written_in(sql, params, slots, self.planned_for, stand_ins, connection)
         in_text = {
             name: re.compile(rf"\b{value}\b")
             for name, value in stand_ins.items()
@@ -129,10 +131,11 @@ class CompiledQuery:
             sql, params = self.limited(sql, params, limit, offset)
         return connection, sql, params, converters
 
-    def limited(self, sql: str, params: list, limit: int, offset: int = 0) -> tuple[str, list]:
-        if self.planned_for:
-            return f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params
-        return f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
+    @staticmethod
+    def limited(sql: str, params: list, limit: int, offset: int = 0) -> tuple[str, list]:
+        # Written in, not parameters: a generic plan guesses that an unknown LIMIT takes a tenth
+        # of the rows, so PostgreSQL never chose it and planned every run anew.
+        return f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params
 
     def converted(self, rows: list, converters: dict, connection) -> list[tuple]:
         return [self._convert(row, converters, connection) for row in rows] if converters else rows
