@@ -304,7 +304,9 @@ def machine() -> dict:
     memory_kb = int(re.search(r"^MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text(), re.MULTILINE)[1])
     git = ["git", "-C", str(PROJECT_DIR)]
     commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
-    dirty = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+    ).stdout.strip()
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
     import django
     import gunicorn
