@@ -175,9 +175,11 @@ def _estimates(queryset: QuerySet, q: str) -> tuple[int, int]:
         )
         plan = cursor.fetchone()[0]
     plan = orjson.loads(plan) if isinstance(plan, str | bytes) else plan
-    matching, every = (branch["Plan Rows"] for branch in plan[0]["Plan"]["Plans"])
+    branches = plan[0]["Plan"].get("Plans", [])
+    # Two branches, unless the planner saw one of them empty: then nothing is worth walking to.
+    matching, every = (branch["Plan Rows"] for branch in branches) if len(branches) == 2 else (0, 0)
     while len(_estimated) >= ESTIMATES_KEPT:
-        del _estimated[next(iter(_estimated))]  # the least recently asked
+        _estimated.pop(next(iter(_estimated), None), None)  # the least recently asked
     _estimated[key] = (moment + ESTIMATES_SECONDS, (matching, every))
     return matching, every
 

@@ -509,6 +509,23 @@ def test_the_newest_matches_of_a_common_word_are_walked_to_and_the_same(api_clie
         assert answers[True][0]["results"]
 
 
+@postgresql_only
+def test_what_a_process_keeps_of_the_planners_estimates_is_bounded(api_client, monkeypatch):
+    if not rum_indexed():
+        pytest.skip("the rum extension is not installed here (Debian: postgresql-15-rum)")
+    monkeypatch.setattr(search_module, "ESTIMATES_KEPT", 2)
+    ArticleFactory(live=True, headline="Troops near Kursk")
+
+    for q in ("troops", "kursk", "the", "troops kursk"):  # "the": no words left to match
+        assert api_client.get("/api/v1/search/", {"q": q}).status_code == 200
+
+    # One estimate per type: the latest search's, of articles and of videos.
+    assert [key[1:] for key in search_module._estimated] == [
+        ("articles_article", "troops kursk"),
+        ("articles_video", "troops kursk"),
+    ]
+
+
 @pytest.mark.parametrize("url", ["/api/v1/search/", "/api/v1/articles/", "/api/v1/videos/"])
 def test_a_search_is_bounded_to_ten_different_words(api_client, url):
     ArticleFactory(live=True, headline="Kursk")
