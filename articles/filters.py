@@ -187,6 +187,14 @@ class ContentFilter(django_filters.FilterSet):
         help_text=f"Only items changed (in a way readers see) at or after this time. {DATE_HELP}",
     )
 
+    def filter_queryset(self, queryset):
+        # `q` last: a search ranks the newest matches of what the other filters leave (on
+        # PostgreSQL only those are ranked), so `published_before` reaches older matches.
+        cleaned = self.form.cleaned_data
+        for name in sorted(cleaned, key=lambda name: name == "q"):
+            queryset = self.filters[name].filter(queryset, cleaned[name])
+        return queryset
+
     def filter_q(self, queryset, name, value):
         return search.search(queryset, value)
 

@@ -35,7 +35,7 @@ from cms.ordering import RANK
 
 MAX_LENGTH = 200
 MAX_WORDS = 10  # different words in all its terms, alternatives and exclusions: what one search may cost
-RANKED_MATCHES = 200  # per type, the newest: what a search ranks, pages through and counts
+RANKED_MATCHES = 100  # per type, the newest: what a search ranks, pages through and counts (bench/README.md)
 CONFIG = "english"
 RANK_WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2}  # ts_rank's defaults; the fallback ranks alike
 SNIPPET_CHARS = 240

@@ -335,6 +335,16 @@ def test_only_the_newest_matches_are_ranked_on_postgresql(api_client, monkeypatc
     assert {item["slug"] for item in data["results"]} == {article.slug for article in articles[:3]}
 
 
+@pytest.mark.parametrize("url", ["/api/v1/search/", "/api/v1/articles/"])
+def test_the_other_filters_narrow_what_is_ranked_so_older_matches_are_reached(api_client, monkeypatch, url):
+    articles = newest_kursk_articles(monkeypatch, 6)  # of which 3 are ranked on PostgreSQL
+    before = (articles[3].published_at + timedelta(minutes=1)).isoformat()
+
+    data = api_client.get(url, {"q": "kursk", "published_before": before}).json()
+
+    assert {item["slug"] for item in data["results"]} == {article.slug for article in articles[3:]}
+
+
 def test_list_search_queries_are_fixed(api_client, django_assert_max_num_queries):
     for _ in range(12):
         ArticleFactory(live=True, headline="Kursk", topics=TopicFactory.create_batch(2))
